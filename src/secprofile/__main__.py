@@ -1,0 +1,5 @@
+import sys
+
+from secprofile.cli import main
+
+sys.exit(main())

@@ -1,0 +1,92 @@
+"""Per-file facts: everything the link step needs from one file, as plain frozen data.
+
+``extract_python`` is a pure function of one file's parsed tree, so it can run
+in a worker process and be cached by content hash.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from secprofile.model.django import DjangoFacts, django_facts
+from secprofile.model.fastapi import FastAPIFacts, fastapi_facts
+from secprofile.model.module import ModuleFacts, module_facts
+from secprofile.model.templates import TemplateFacts, template_facts
+from secprofile.source.names import ModuleNames, iter_module_level
+
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*(?:(==|>=|~=|<=|>|<|!=)\s*([\w.*+!-]+))?")
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    relpath: str
+    kind: str  # python, template, requirements
+    module: str = ""
+    is_package: bool = False
+    names: ModuleNames | None = None
+    imports: frozenset[str] = frozenset()  # every imported module, absolute
+    module_facts: ModuleFacts | None = None
+    fastapi: FastAPIFacts | None = None
+    django: DjangoFacts | None = None
+    template: TemplateFacts | None = None
+    requirements: tuple[tuple[str, str], ...] = ()
+    line_count: int = 0
+
+    def imports_any(self, *prefixes: str) -> bool:
+        return any(name == p or name.startswith(p + ".") for name in self.imports for p in prefixes)
+
+
+def imported_modules(tree: ast.Module, names: ModuleNames) -> frozenset[str]:
+    found = set()
+    for stmt in iter_module_level(tree.body):
+        if isinstance(stmt, ast.Import):
+            found.update(alias.name for alias in stmt.names)
+    found.update(value.rsplit(".", 1)[0] if "." in value else value for value in names.bindings.values())
+    # Imports inside functions count for "does this file use the framework".
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return frozenset(found)
+
+
+def extract_python(tree: ast.Module, relpath: str, module: str, is_package: bool, line_count: int) -> FileFacts:
+    names = ModuleNames.from_tree(tree, module, is_package)
+    imports = imported_modules(tree, names)
+    uses = lambda *prefixes: any(i == p or i.startswith(p + ".") for i in imports for p in prefixes)  # noqa: E731
+    return FileFacts(
+        relpath=relpath,
+        kind="python",
+        module=module,
+        is_package=is_package,
+        names=names,
+        imports=imports,
+        module_facts=module_facts(tree, module, relpath, names),
+        fastapi=fastapi_facts(tree, module, relpath, names) if uses("fastapi", "starlette") else None,
+        django=django_facts(tree, module, relpath, names),
+        line_count=line_count,
+    )
+
+
+def extract_template(text: str, relpath: str) -> FileFacts:
+    return FileFacts(relpath=relpath, kind="template", template=template_facts(text, relpath),
+                     line_count=text.count("\n") + 1)
+
+
+def extract_requirements(text: str, relpath: str) -> FileFacts:
+    pins = []
+    in_dependencies = not relpath.endswith((".toml", ".cfg")) or None
+    for raw in text.splitlines():
+        line = raw.strip().strip('",')
+        if not line or line.startswith(("#", "-", "[")):
+            continue
+        if in_dependencies is None and "=" in raw and not raw.strip().startswith('"'):
+            continue  # a toml/cfg key, not a requirement string
+        match = _REQUIREMENT.match(line)
+        if match:
+            pins.append((match.group(1).lower().replace("_", "-"), match.group(3) or ""))
+    return FileFacts(relpath=relpath, kind="requirements", requirements=tuple(pins),
+                     line_count=text.count("\n") + 1)

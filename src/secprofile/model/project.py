@@ -1,0 +1,142 @@
+"""The linked project: every file's facts joined into one queryable model.
+
+``Project`` is built once per scan by :func:`link`. It holds no findings and
+no opinions. Model rules that need a function body ask :meth:`Project.tree`,
+which parses lazily (facts may come from the cache, trees never do).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from secprofile.model.facts import FileFacts
+from secprofile.model.module import ClassFacts, FunctionFacts, VariableFacts
+from secprofile.source.names import ModuleNames, ProjectNames
+from secprofile.source.parsing import Unreadable, decode_source, parse_source
+
+
+@dataclass
+class Project:
+    root: Path
+    files: dict[str, FileFacts]
+    names: ProjectNames
+    functions: dict[str, FunctionFacts]
+    classes: dict[str, ClassFacts]
+    variables: dict[str, VariableFacts]
+    _module_index: dict[str, FileFacts] | None = field(default=None, repr=False)
+    _trees: dict[str, ast.Module | None] = field(default_factory=dict, repr=False)
+    _fastapi: object = field(default=None, repr=False)
+    _django: object = field(default=None, repr=False)
+
+    def python_files(self) -> Iterator[FileFacts]:
+        return (f for f in self.files.values() if f.kind == "python")
+
+    def templates(self) -> Iterator[FileFacts]:
+        return (f for f in self.files.values() if f.kind == "template")
+
+    def module_names(self, relpath: str) -> ModuleNames | None:
+        facts = self.files.get(relpath)
+        return facts.names if facts else None
+
+    def file_of(self, qualname: str) -> FileFacts | None:
+        split = self.names.split(qualname)
+        if split is None:
+            return None
+        return self._by_module().get(split[0])
+
+    def _by_module(self) -> dict[str, FileFacts]:
+        if self._module_index is None:
+            self._module_index = {f.module: f for f in self.python_files()}
+        return self._module_index
+
+    def tree(self, relpath: str) -> ast.Module | None:
+        """The parsed module, read again from disk on first use."""
+        if relpath not in self._trees:
+            try:
+                path = self.root / relpath if self.root.is_dir() else self.root
+                self._trees[relpath] = parse_source(decode_source(path.read_bytes()), relpath)
+            except (OSError, Unreadable):
+                self._trees[relpath] = None
+        return self._trees[relpath]
+
+    def function_node(self, function: FunctionFacts) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The AST of a summarised function, found by position in its file."""
+        tree = self.tree(function.location.path)
+        if tree is None:
+            return None
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno == function.location.line \
+                    and node.name == function.name:
+                return node
+        return None
+
+    def function(self, qualname: str | None) -> FunctionFacts | None:
+        if not qualname:
+            return None
+        return self.functions.get(self.names.canonical(qualname) or qualname)
+
+    @property
+    def fastapi(self):
+        if self._fastapi is None:
+            from secprofile.model.fastapi_app import link_fastapi
+
+            self._fastapi = link_fastapi(self)
+        return self._fastapi
+
+    @property
+    def django(self):
+        if self._django is None:
+            from secprofile.model.django_project import link_django
+
+            self._django = link_django(self)
+        return self._django
+
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        found = set()
+        for facts in self.python_files():
+            if facts.imports_any("fastapi"):
+                found.add("fastapi")
+            if facts.imports_any("django"):
+                found.add("django")
+            if facts.imports_any("rest_framework"):
+                found.add("djangorestframework")
+            if facts.imports_any("starlette") and not facts.imports_any("fastapi"):
+                found.add("starlette")
+        return tuple(sorted(found))
+
+    def pinned_versions(self) -> dict[str, str]:
+        pins: dict[str, str] = {}
+        for facts in sorted(self.files.values(), key=lambda f: f.relpath):
+            for name, version in facts.requirements:
+                pins.setdefault(name, version)
+        return pins
+
+
+def link(root: Path, files: list[FileFacts]) -> Project:
+    """Join per-file facts into a :class:`Project`."""
+    python = [f for f in files if f.kind == "python" and f.names is not None]
+    names = ProjectNames({f.module: f.names for f in python})
+    functions: dict[str, FunctionFacts] = {}
+    classes: dict[str, ClassFacts] = {}
+    variables: dict[str, VariableFacts] = {}
+    for facts in python:
+        if facts.module_facts is None:
+            continue
+        for function in facts.module_facts.functions:
+            functions.setdefault(function.qualname, function)
+        for cls in facts.module_facts.classes:
+            classes.setdefault(cls.qualname, cls)
+        for variable in facts.module_facts.variables:
+            variables[variable.qualname] = variable
+    return Project(
+        root=root,
+        files={f.relpath: f for f in files},
+        names=names,
+        functions=functions,
+        classes=classes,
+        variables=variables,
+    )

@@ -1,0 +1,164 @@
+"""FastAPI assessors: what each control looks like in the linked FastAPI model."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from secprofile.findings import Finding
+from secprofile.model.project import Project
+from secprofile.profile._assess import Assessment, plural
+
+CSRF_PROTECTION = ("starlette_csrf", "fastapi_csrf_protect", "asgi_csrf", "csrf")
+SESSION_MIDDLEWARE = ("SessionMiddleware",)
+PASSWORD_LIBRARIES = ("passlib", "bcrypt", "argon2", "pwdlib", "fastapi_users")
+
+
+def _has_routes(project: Project) -> bool:
+    return bool(project.fastapi and project.fastapi.routes)
+
+
+def authentication(project: Project, findings: list[Finding]) -> Assessment | None:
+    if not _has_routes(project):
+        return None
+    routes = [r for r in project.fastapi.routes if r.kind == "http"]
+    changing = [r for r in routes if r.state_changing]
+    authenticated = [r for r in routes if r.auth is not None]
+    missing = len({f.location for f in findings if f.rule.slug == "route-without-authentication"})
+    mechanisms = sorted({r.auth.how for r in authenticated})
+    evidence = tuple(f"{r.display} → {r.auth.symbol} ({r.auth.level})" for r in authenticated[:5])
+    if not authenticated and not findings:
+        return Assessment("unknown", f"{plural(len(routes), 'route')}, none with an authentication dependency;"
+                          " no state-changing or user-data route needs one", evidence)
+    summary = (f"{missing} of {len(changing)} state-changing routes lack authentication"
+               if changing else f"{plural(len(routes), 'route')}")
+    summary += f"; {len(authenticated)} of {len(routes)} routes authenticated ({', '.join(mechanisms) or 'none'})"
+    if findings:
+        status = "unprotected" if not authenticated else "partial"
+    else:
+        status = "protected"
+    return Assessment(status, summary, evidence)
+
+
+def csrf(project: Project, findings: list[Finding]) -> Assessment | None:
+    if not _has_routes(project):
+        return None
+    middleware = [m.middleware for m in project.fastapi.middleware]
+    cookie_routes = [r for r in project.fastapi.routes if r.auth and r.auth.via_cookie]
+    sessions = [m for m in middleware if m.endswith(SESSION_MIDDLEWARE)]
+    protected = [m for m in middleware if any(p in m.lower() for p in CSRF_PROTECTION)]
+    if findings:
+        return Assessment("unprotected", f"{plural(len(findings), 'state-changing route')} use cookie-based "
+                          "authentication with no CSRF protection", tuple(sorted(set(sessions))))
+    if protected:
+        return Assessment("protected", f"CSRF middleware: {', '.join(sorted(set(protected)))}")
+    if not cookie_routes and not sessions:
+        return Assessment("not-applicable", "no cookie-based session authentication (bearer tokens are not sent "
+                          "by browsers automatically)")
+    return Assessment("protected", "cookie-authenticated routes are read-only or checked for CSRF")
+
+
+def api_docs(project: Project, findings: list[Finding]) -> Assessment | None:
+    apps = [a for a in project.fastapi.apps if a.decl is not None] if project.fastapi else []
+    if not apps:
+        return None
+    if findings:
+        return Assessment("unprotected", f"{plural(len(findings), 'app')} serve /docs, /redoc or /openapi.json "
+                          "in every environment")
+    return Assessment("protected", "interactive docs disabled or gated by environment")
+
+
+def cors(project: Project, findings: list[Finding]) -> Assessment | None:
+    if not project.fastapi:
+        return None
+    configured = [m for m in project.fastapi.middleware if m.middleware.endswith("CORSMiddleware")]
+    if findings:
+        worst = max(findings, key=lambda f: f.severity.rank)
+        status = "disabled" if worst.severity.rank >= 3 else "partial"
+        return Assessment(status, "; ".join(sorted({f.message for f in findings})))
+    if not configured:
+        return Assessment("not-applicable", "no CORS middleware: browsers enforce same-origin")
+    return Assessment("protected", "CORS restricted to an explicit origin list")
+
+
+def input_validation(project: Project, findings: list[Finding]) -> Assessment | None:
+    if not _has_routes(project):
+        return None
+    with_body = [r for r in project.fastapi.routes if r.state_changing]
+    if findings:
+        return Assessment("partial" if len(findings) < len(with_body) else "unprotected",
+                          f"{plural(len(findings), 'finding')}: raw request data, mass assignment or "
+                          f"leaky response models; {len(with_body)} routes accept bodies")
+    return Assessment("protected", f"request bodies of {plural(len(with_body), 'route')} validated by Pydantic models")
+
+
+def concurrency(project: Project, findings: list[Finding]) -> Assessment | None:
+    if not _has_routes(project):
+        return None
+    handlers = [r.handler for r in project.fastapi.routes if r.handler is not None]
+    asynchronous = sum(1 for h in handlers if h.is_async)
+    share = f"{asynchronous} of {len(handlers)} handlers async"
+    if findings:
+        return Assessment("unprotected", f"{plural(len(findings), 'race')} (check-then-act or read-modify-write); {share}")
+    return Assessment("protected", f"no unguarded shared state found; {share}")
+
+
+def clickjacking(project: Project, findings: list[Finding]) -> Assessment | None:
+    if not _has_routes(project):
+        return None
+    html = any(
+        facts.imports_any("fastapi.templating", "starlette.templating", "jinja2")
+        or "fastapi.responses.HTMLResponse" in (facts.names.bindings.values() if facts.names else ())
+        for facts in project.python_files()
+    )
+    if findings:
+        return None
+    if not html:
+        return Assessment("not-applicable", "JSON API: no HTML pages to frame")
+    return Assessment("unknown", "HTML is served; FastAPI sets no X-Frame-Options or CSP frame-ancestors by default")
+
+
+def password_storage(project: Project, findings: list[Finding]) -> Assessment | None:
+    if not project.fastapi:
+        return None
+    libraries = sorted({lib for facts in project.python_files() for lib in PASSWORD_LIBRARIES if facts.imports_any(lib)})
+    if findings:
+        return Assessment("partial" if libraries else "unprotected",
+                          f"{plural(len(findings), 'weak or plaintext password path')}"
+                          + (f"; also uses {', '.join(libraries)}" if libraries else ""))
+    if libraries:
+        return Assessment("protected", f"passwords hashed with {', '.join(libraries)}")
+    return None
+
+
+ASSESSORS: dict[str, Callable[[Project, list[Finding]], Assessment | None]] = {
+    "authentication": authentication,
+    "csrf": csrf,
+    "api-docs": api_docs,
+    "cors": cors,
+    "input-validation": input_validation,
+    "concurrency": concurrency,
+    "clickjacking": clickjacking,
+    "password-storage": password_storage,
+}
+
+
+def facts(project: Project) -> list[tuple[str, str]]:
+    if not project.fastapi:
+        return []
+    routes = project.fastapi.routes
+    handlers = [r.handler for r in routes if r.handler is not None]
+    mechanisms = sorted({r.auth.symbol.rsplit(".", 1)[-1] for r in routes if r.auth})
+    orms = sorted({orm for facts in project.python_files()
+                   for orm, module in (("SQLAlchemy", "sqlalchemy"), ("SQLModel", "sqlmodel"), ("Tortoise", "tortoise"),
+                                       ("asyncpg", "asyncpg"), ("sqlite3", "sqlite3"), ("databases", "databases"))
+                   if facts.imports_any(module)})
+    result = [
+        ("fastapi apps", str(sum(1 for a in project.fastapi.apps if a.decl is not None))),
+        ("fastapi routes", str(len(routes))),
+        ("async handlers", f"{sum(1 for h in handlers if h.is_async)} of {len(handlers)}"),
+    ]
+    if orms:
+        result.append(("data access", ", ".join(orms)))
+    if mechanisms:
+        result.append(("auth dependencies", ", ".join(mechanisms[:6])))
+    return result
