@@ -11,13 +11,14 @@ import re
 import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from secprofile import __version__
 from secprofile.config import Config
 from secprofile.findings import Finding, ScanResult
+from secprofile.flow import summarize_flow
 from secprofile.model.facts import FileFacts, extract_python, extract_requirements, extract_template
 from secprofile.model.project import Project, link
 from secprofile.profile import build_profile
@@ -64,6 +65,7 @@ def analyze_file(found: FoundFile, data: bytes) -> FileResult:
         lines = text.splitlines()
         module, is_package = module_name_for(relpath)
         facts = extract_python(tree, relpath, module, is_package, len(lines))
+        facts = replace(facts, flow=summarize_flow(tree, facts))
     except Unreadable as error:
         return FileResult(relpath, None, skipped=str(error))
     except RecursionError:
@@ -236,9 +238,8 @@ def scan(path: str | Path, config: Config | None = None) -> ScanResult:
     raw.extend(_run_project_rules(project, rules, skipped))
     suppressions = {r.relpath: r.suppressions for r in ordered if r.suppressions}
     findings, suppressed, unused = _apply_suppressions(raw, suppressions, config)
-    meta = {r.code: r for r in all_rules()}.get("SP001")
-    if meta is not None and config.selects("SP001"):
-        findings.extend((meta, hit) for hit in unused)
+    if "SP001" in selected:
+        findings.extend((selected["SP001"], hit) for hit in unused)
     finished = _finish(root, findings)
     profile = build_profile(project, finished)
     python = [r for r in ordered if r.facts is not None and r.facts.kind == "python"]

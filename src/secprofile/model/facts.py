@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from secprofile.model.django import DjangoFacts, django_facts
+from secprofile.model.django_settings import SettingsFacts, settings_facts
 from secprofile.model.fastapi import FastAPIFacts, fastapi_facts
 from secprofile.model.module import ModuleFacts, module_facts
 from secprofile.model.templates import TemplateFacts, template_facts
@@ -30,6 +31,10 @@ class FileFacts:
     module_facts: ModuleFacts | None = None
     fastapi: FastAPIFacts | None = None
     django: DjangoFacts | None = None
+    django_settings: SettingsFacts | None = None
+    # Data-flow summaries: built by ``secprofile.flow`` and stored here by the engine
+    # (the model layer does not import the flow layer; it only carries the value).
+    flow: object | None = None
     template: TemplateFacts | None = None
     requirements: tuple[tuple[str, str], ...] = ()
     line_count: int = 0
@@ -67,6 +72,7 @@ def extract_python(tree: ast.Module, relpath: str, module: str, is_package: bool
         module_facts=module_facts(tree, module, relpath, names),
         fastapi=fastapi_facts(tree, module, relpath, names) if uses("fastapi", "starlette") else None,
         django=django_facts(tree, module, relpath, names),
+        django_settings=settings_facts(tree, module, relpath, names),
         line_count=line_count,
     )
 

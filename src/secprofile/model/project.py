@@ -30,6 +30,8 @@ class Project:
     _trees: dict[str, ast.Module | None] = field(default_factory=dict, repr=False)
     _fastapi: object = field(default=None, repr=False)
     _django: object = field(default=None, repr=False)
+    _django_settings: object = field(default=None, repr=False)
+    _derived: dict[str, object] = field(default_factory=dict, repr=False)
 
     def python_files(self) -> Iterator[FileFacts]:
         return (f for f in self.files.values() if f.kind == "python")
@@ -93,6 +95,20 @@ class Project:
 
             self._django = link_django(self)
         return self._django
+
+    @property
+    def django_settings(self):
+        if self._django_settings is None:
+            from secprofile.model.django_settings import link_settings
+
+            self._django_settings = link_settings(self)
+        return self._django_settings
+
+    def derived(self, key: str, build):
+        """A per-scan analysis shared by several rules (the data-flow graph, say), built once."""
+        if key not in self._derived:
+            self._derived[key] = build(self)
+        return self._derived[key]
 
     @property
     def frameworks(self) -> tuple[str, ...]:

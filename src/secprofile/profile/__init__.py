@@ -16,12 +16,15 @@ from secprofile.findings import ControlRow, Finding, Profile
 from secprofile.model.project import Project
 from secprofile.profile._assess import Assessment, worst
 from secprofile.profile import django as django_profile
+from secprofile.profile import django_settings as django_settings_profile
 from secprofile.profile import fastapi as fastapi_profile
+from secprofile.profile import injection as injection_profile
 from secprofile.rules.base import CONTROLS
 
 __all__ = ["Assessment", "build_profile"]
 
-_ASSESSORS = (fastapi_profile.ASSESSORS, django_profile.ASSESSORS)
+_SOURCES = (fastapi_profile, django_profile, django_settings_profile, injection_profile)
+_ASSESSORS = tuple(source.ASSESSORS for source in _SOURCES)
 
 
 def build_profile(project: Project, findings: Sequence[Finding]) -> Profile:
@@ -77,6 +80,6 @@ def _count_summary(findings: list[Finding]) -> str:
 
 def _facts(project: Project) -> tuple[tuple[str, str], ...]:
     facts: list[tuple[str, str]] = []
-    for table in (fastapi_profile, django_profile):
-        facts.extend(table.facts(project))
+    for source in _SOURCES:
+        facts.extend(source.facts(project))
     return tuple(facts)

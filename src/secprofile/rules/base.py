@@ -11,7 +11,9 @@ Three kinds share the registry:
   (the engine walks each file once and dispatches);
 - ``file``: ``check(ctx)`` once per Python file, for rules that need their own
   traversal (a function's control flow, for instance);
-- ``project``: ``check(project)`` once per scan over the linked model.
+- ``project``: ``check(project)`` once per scan over the linked model;
+- ``meta``: findings about the scan itself (unused suppressions), produced by the
+  engine; the rule module carries the metadata and documentation.
 """
 
 from __future__ import annotations
@@ -154,7 +156,7 @@ def rule(
         raise ValueError(f"rule slug {slug!r} must be lower-case words joined by '-'")
     if control not in CONTROLS and control != "meta":
         raise ValueError(f"{code}: unknown control {control!r}")
-    if kind not in ("node", "file", "project"):
+    if kind not in ("node", "file", "project", "meta"):
         raise ValueError(f"{code}: unknown kind {kind!r}")
     if kind == "node" and not node_types:
         raise ValueError(f"{code}: node rules declare node_types")

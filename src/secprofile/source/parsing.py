@@ -17,6 +17,9 @@ _PY2_HINTS = (
 )
 
 
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+", re.M)
+
+
 class Unreadable(Exception):
     """A file that cannot be analysed; ``str(error)`` is the user-facing reason."""
 
@@ -25,8 +28,10 @@ def decode_source(data: bytes) -> str:
     """Decode Python source bytes honouring a BOM or a PEP 263 coding cookie."""
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as error:
-        raise Unreadable(f"invalid encoding declaration: {error.msg if hasattr(error, 'msg') else error}")
+    except SyntaxError:
+        if _CODING.search(data[:400]):
+            raise Unreadable("unknown or invalid PEP 263 encoding declaration") from None
+        raise Unreadable("not valid utf-8 and no PEP 263 coding line; re-encode as UTF-8") from None
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as error:
