@@ -12,6 +12,7 @@ import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -22,7 +23,7 @@ from secprofile.flow import summarize_flow
 from secprofile.model.facts import FileFacts, extract_python, extract_requirements, extract_template
 from secprofile.model.project import Project, link
 from secprofile.profile import build_profile
-from secprofile.rules.base import FileContext, Hit, Rule, all_rules
+from secprofile.rules.base import Confidence, FileContext, Hit, Rule, Severity, all_rules
 from secprofile.source.discovery import FoundFile, Skipped, discover
 from secprofile.source.location import Location
 from secprofile.source.names import module_name_for
@@ -124,19 +125,24 @@ def _analyze_batch(batch: list[tuple[FoundFile, bytes]]) -> list[FileResult]:
 
 
 class _Cache:
-    """One pickle per scanned root: relpath → (content digest, FileResult)."""
+    """Per scanned root: per-file results by content digest, plus the last finished result.
+
+    The finished result is keyed by every file's digest and the configuration, so an
+    unchanged tree is answered without loading (or linking) any facts.
+    """
 
     def __init__(self, directory: Path | None):
-        self.path = directory / f"facts-v{_CACHE_FORMAT}-{__version__}-py{sys.version_info[0]}{sys.version_info[1]}.pickle" \
-            if directory else None
-        self.entries: dict[str, tuple[str, FileResult]] = {}
+        stem = f"v{_CACHE_FORMAT}-{__version__}-{_code_fingerprint()}"
+        self.facts_path = directory / f"facts-{stem}.pickle" if directory else None
+        self.result_path = directory / f"result-{stem}.pickle" if directory else None
+        self._entries: dict[str, tuple[str, FileResult]] | None = None
         self.dirty = False
-        if self.path and self.path.is_file():
-            try:
-                with open(self.path, "rb") as handle:
-                    self.entries = pickle.load(handle)
-            except Exception:  # a corrupt or foreign cache is rebuilt, never trusted
-                self.entries = {}
+
+    @property
+    def entries(self) -> dict[str, tuple[str, FileResult]]:
+        if self._entries is None:
+            self._entries = _load(self.facts_path) or {}
+        return self._entries
 
     def get(self, relpath: str, digest: str) -> FileResult | None:
         entry = self.entries.get(relpath)
@@ -146,25 +152,97 @@ class _Cache:
         self.entries[relpath] = (digest, result)
         self.dirty = True
 
-    def save(self, keep: set[str]) -> None:
-        if not self.path:
+    def finished(self, key: str):
+        stored = _load(self.result_path)
+        return stored[1] if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key else None
+
+    def save(self, keep: set[str], key: str, finished) -> None:
+        if not self.facts_path:
             return
         stale = set(self.entries) - keep
-        if not self.dirty and not stale:
-            return
         for relpath in stale:
             del self.entries[relpath]
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            gitignore = self.path.parent / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("# created by secprofile\n*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(self.entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a read-only tree still scans; it just is not cached
+        if self.dirty or stale:
+            _dump(self.facts_path, self.entries)
+        _dump(self.result_path, (key, finished))
+        for old in self.facts_path.parent.glob("*-v*.pickle"):
+            if old not in (self.facts_path, self.result_path):
+                try:
+                    old.unlink()  # left by another secprofile version
+                except OSError:
+                    pass
+
+
+def _load(path: Path | None):
+    if path is None or not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except Exception:  # a corrupt or foreign cache is rebuilt, never trusted
+        return None
+
+
+def _dump(path: Path, value) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        gitignore = path.parent / ".gitignore"
+        if not gitignore.exists():
+            gitignore.write_text("# created by secprofile\n*\n")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only tree still scans; it just is not cached
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """Changes whenever secprofile's own code does (an edited rule must not hit a stale cache)."""
+    package = Path(__file__).parent
+    hasher = hashlib.blake2b(digest_size=6)
+    hasher.update(f"py{sys.version_info[0]}.{sys.version_info[1]}".encode())
+    for source in sorted(package.rglob("*.py")):
+        stat = source.stat()
+        hasher.update(f"{source.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return hasher.hexdigest()
+
+
+def _tree_key(config: Config, digests: dict[str, str], skipped: list[Skipped]) -> str:
+    """Identifies one scan's inputs: every file's content, the configuration, the version."""
+    settings = replace(config, cache=True, cache_dir=None, jobs=0, fail_on="low", source="")
+    hasher = hashlib.blake2b(digest_size=16)
+    hasher.update(f"{__version__}|{settings!r}".encode())
+    for relpath in sorted(digests):
+        hasher.update(f"|{relpath}={digests[relpath]}".encode())
+    for entry in skipped:
+        hasher.update(f"|skip:{entry.path}:{entry.reason}".encode())
+    return hasher.hexdigest()
+
+
+def _freeze(result: ScanResult) -> tuple:
+    """A picklable form of a result: findings keep their rule by code (rules hold functions)."""
+    findings = tuple(
+        (f.rule.code, f.location, f.message, f.hint, f.severity.value, f.confidence.value, f.fingerprint, f.symbol,
+         f.flow, f.snippet)
+        for f in result.findings
+    )
+    return (findings, result.profile, result.skipped, result.files_scanned, result.lines_scanned, result.suppressed)
+
+
+def _thaw(root: str, frozen: tuple, rules: tuple[Rule, ...]) -> ScanResult | None:
+    by_code = {r.code: r for r in all_rules()}
+    findings, profile, skipped, files, lines, suppressed = frozen
+    try:
+        rebuilt = tuple(
+            Finding(by_code[code], location, message, hint, Severity(severity), Confidence(confidence), fingerprint,
+                    symbol, flow, snippet)
+            for code, location, message, hint, severity, confidence, fingerprint, symbol, flow, snippet in findings
+        )
+    except KeyError:
+        return None
+    return ScanResult(root, rebuilt, profile, skipped, files, lines, suppressed, rules)
 
 
 def _read(found: FoundFile, max_bytes: int) -> tuple[bytes | None, str | None]:
@@ -204,25 +282,36 @@ def scan(path: str | Path, config: Config | None = None) -> ScanResult:
     skipped = list(skipped)
     cache = _Cache((config.cache_dir or (root if root.is_dir() else root.parent) / ".secprofile_cache")
                    if config.cache else None)
-    results: dict[str, FileResult] = {}
-    todo: list[tuple[FoundFile, bytes]] = []
+    rules = tuple(r for r in all_rules() if config.selects(r.code, r.status))
+    contents: list[tuple[FoundFile, bytes]] = []
     digests: dict[str, str] = {}
     for item in found:
         data, reason = _read(item, config.max_file_bytes)
         if data is None:
             skipped.append(Skipped(item.relpath, reason or "unreadable"))
             continue
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        digests[item.relpath] = digest
-        cached = cache.get(item.relpath, digest)
+        digests[item.relpath] = hashlib.blake2b(data, digest_size=16).hexdigest()
+        contents.append((item, data))
+    key = _tree_key(config, digests, skipped)
+    if config.cache:
+        frozen = cache.finished(key)
+        if frozen is not None:
+            thawed = _thaw(str(path), frozen, rules)
+            if thawed is not None:
+                return thawed
+
+    results: dict[str, FileResult] = {}
+    todo: list[tuple[FoundFile, bytes]] = []
+    for item, data in contents:
+        cached = cache.get(item.relpath, digests[item.relpath]) if config.cache else None
         if cached is not None:
             results[item.relpath] = cached
         else:
             todo.append((item, data))
     for result in _analyze_all(todo, config.jobs):
         results[result.relpath] = result
-        cache.put(result.relpath, digests[result.relpath], result)
-    cache.save(set(digests))
+        if config.cache:
+            cache.put(result.relpath, digests[result.relpath], result)
 
     ordered = [results[r] for r in sorted(results)]
     for result in ordered:
@@ -230,7 +319,6 @@ def scan(path: str | Path, config: Config | None = None) -> ScanResult:
             skipped.append(Skipped(result.relpath, result.skipped))
         skipped.extend(Skipped(result.relpath, f"internal error: {e}") for e in result.errors)
     project = link(root, [r.facts for r in ordered if r.facts is not None])
-    rules = tuple(r for r in all_rules() if config.selects(r.code, r.status))
     selected = {r.code: r for r in rules}
     raw: list[tuple[Rule, Hit]] = [
         (selected[code], hit) for result in ordered for code, hit in result.hits if code in selected
@@ -243,7 +331,7 @@ def scan(path: str | Path, config: Config | None = None) -> ScanResult:
     finished = _finish(root, findings)
     profile = build_profile(project, finished)
     python = [r for r in ordered if r.facts is not None and r.facts.kind == "python"]
-    return ScanResult(
+    result = ScanResult(
         root=str(path),
         findings=finished,
         profile=profile,
@@ -253,6 +341,9 @@ def scan(path: str | Path, config: Config | None = None) -> ScanResult:
         suppressed=suppressed,
         rules=rules,
     )
+    if config.cache:
+        cache.save(set(digests), key, _freeze(result))
+    return result
 
 
 def _run_project_rules(project: Project, rules: Sequence[Rule], skipped: list[Skipped]) -> Iterable[tuple[Rule, Hit]]:
