@@ -49,3 +49,22 @@ def test_terminal_has_no_colour_when_not_a_tty(capsys):
     main(["scan", str(EXAMPLE), "--no-cache"])
     out = capsys.readouterr().out
     assert "\033[" not in out and "Security profile" in out
+
+
+def test_baseline_hides_known_findings_but_not_new_copies(tmp_path, make_tree, capsys):
+    app = (
+        "from fastapi import FastAPI\n"
+        "app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)\n\n"
+        "@app.post('/a')\ndef a(x: dict):\n    return x\n"
+    )
+    root = make_tree({"app.py": app})
+    baseline = tmp_path / "baseline.json"
+    assert main(["scan", str(root), "--no-cache", "--write-baseline", str(baseline)]) == 1
+    assert main(["scan", str(root), "--no-cache", "--baseline", str(baseline)]) == 0
+    (root / "app.py").write_text(app + "\n\n@app.post('/b')\ndef b(x: dict):\n    return x\n")
+    capsys.readouterr()
+    assert main(["scan", str(root), "--no-cache", "--baseline", str(baseline), "--format", "json"]) == 1
+    out = capsys.readouterr().out
+    assert '"line": 9,' in out and '"line": 4,' not in out
+    (tmp_path / "bogus.json").write_text("{}")
+    assert main(["scan", str(root), "--no-cache", "--baseline", str(tmp_path / "bogus.json")]) == 2

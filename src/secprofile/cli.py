@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from secprofile import __version__
+from secprofile.baseline import BaselineError, apply_baseline, load_baseline, write_baseline
 from secprofile.config import SEVERITIES, ConfigError, load_config
 from secprofile.engine import ScanError, scan
 from secprofile.findings import ScanResult
@@ -52,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan_parser.add_argument("--cache-dir", help="where to keep the cache (default: <path>/.secprofile_cache)")
     scan_parser.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
     scan_parser.add_argument("--no-profile", action="store_true", help="terminal: findings only")
+    scan_parser.add_argument("--baseline", help="hide findings recorded in this baseline file (count-aware)")
+    scan_parser.add_argument("--write-baseline", metavar="FILE", help="record the current findings as a baseline")
     scan_parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
     compare_parser = commands.add_parser("compare", help="security profiles of several projects side by side")
@@ -80,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rule(args)
         parser.print_help()
         return 2
-    except (ScanError, ConfigError) as error:
+    except (ScanError, ConfigError, BaselineError) as error:
         print(f"secprofile: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -115,6 +118,10 @@ def _config_for(path: str, args: argparse.Namespace):
 def _scan(args: argparse.Namespace) -> int:
     config = _config_for(args.path, args)
     result = scan(args.path, config)
+    if args.write_baseline:
+        write_baseline(result, Path(args.write_baseline))
+    if args.baseline:
+        result = apply_baseline(result, load_baseline(Path(args.baseline)))
     colour = args.color == "always" or (
         args.color == "auto" and not args.output and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     )

@@ -62,7 +62,8 @@ def api_docs(project: Project, findings: list[Finding]) -> Assessment | None:
     if not apps:
         return None
     if findings:
-        return Assessment("unprotected", f"{plural(len(findings), 'app')} serve /docs, /redoc or /openapi.json "
+        served = "serves" if len(findings) == 1 else "serve"
+        return Assessment("unprotected", f"{plural(len(findings), 'app')} {served} /docs, /redoc or /openapi.json "
                           "in every environment")
     return Assessment("protected", "interactive docs disabled or gated by environment")
 
@@ -147,7 +148,7 @@ def facts(project: Project) -> list[tuple[str, str]]:
         return []
     routes = project.fastapi.routes
     handlers = [r.handler for r in routes if r.handler is not None]
-    mechanisms = sorted({r.auth.symbol.rsplit(".", 1)[-1] for r in routes if r.auth})
+    mechanisms = sorted({r.auth.symbol.rsplit(".", 1)[-1] for r in routes if r.auth and r.auth.level != "handler"})
     orms = sorted({orm for facts in project.python_files()
                    for orm, module in (("SQLAlchemy", "sqlalchemy"), ("SQLModel", "sqlmodel"), ("Tortoise", "tortoise"),
                                        ("asyncpg", "asyncpg"), ("sqlite3", "sqlite3"), ("databases", "databases"))
