@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from secprofile.model.django import DjangoFacts, django_facts
 from secprofile.model.django_settings import SettingsFacts, settings_facts
 from secprofile.model.fastapi import FastAPIFacts, fastapi_facts
-from secprofile.model.module import ModuleFacts, module_facts
+from secprofile.model.module import ModuleFacts, index_module, module_facts
 from secprofile.model.templates import TemplateFacts, template_facts
-from secprofile.source.names import ModuleNames, iter_module_level
+from secprofile.source.names import ModuleNames
 
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*(?:(==|>=|~=|<=|>|<|!=)\s*([\w.*+!-]+))?")
 
@@ -43,24 +43,11 @@ class FileFacts:
         return any(name == p or name.startswith(p + ".") for name in self.imports for p in prefixes)
 
 
-def imported_modules(tree: ast.Module, names: ModuleNames) -> frozenset[str]:
-    found = set()
-    for stmt in iter_module_level(tree.body):
-        if isinstance(stmt, ast.Import):
-            found.update(alias.name for alias in stmt.names)
-    found.update(value.rsplit(".", 1)[0] if "." in value else value for value in names.bindings.values())
-    # Imports inside functions count for "does this file use the framework".
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-    return frozenset(found)
-
-
 def extract_python(tree: ast.Module, relpath: str, module: str, is_package: bool, line_count: int) -> FileFacts:
     names = ModuleNames.from_tree(tree, module, is_package)
-    imports = imported_modules(tree, names)
+    bodies, imported = index_module(tree, names)
+    # Bound names count too: ``from fastapi import FastAPI`` binds ``fastapi.FastAPI``.
+    imports = imported | {value.rsplit(".", 1)[0] for value in names.bindings.values() if "." in value}
     uses = lambda *prefixes: any(i == p or i.startswith(p + ".") for i in imports for p in prefixes)  # noqa: E731
     return FileFacts(
         relpath=relpath,
@@ -69,7 +56,7 @@ def extract_python(tree: ast.Module, relpath: str, module: str, is_package: bool
         is_package=is_package,
         names=names,
         imports=imports,
-        module_facts=module_facts(tree, module, relpath, names),
+        module_facts=module_facts(tree, module, relpath, names, bodies),
         fastapi=fastapi_facts(tree, module, relpath, names) if uses("fastapi", "starlette") else None,
         django=django_facts(tree, module, relpath, names),
         django_settings=settings_facts(tree, module, relpath, names),

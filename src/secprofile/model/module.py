@@ -188,34 +188,85 @@ def _status_of(node: ast.AST) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _body_facts(node: ast.AST, names: ModuleNames):
-    calls, methods, statuses, reads = set(), set(), set(), set()
-    for child in ast.walk(node):
-        if isinstance(child, ast.Call):
-            qualname = names.resolve(child.func)
-            if qualname:
-                calls.add(qualname)
-            if isinstance(child.func, ast.Attribute):
-                methods.add(child.func.attr)
-            callee = qualname or (child.func.attr if isinstance(child.func, ast.Attribute) else "")
-            tail = callee.rsplit(".", 1)[-1]
-            if tail.endswith(("Exception", "Response", "Error")) or tail in ("abort", "HTTPException"):
-                for keyword in child.keywords:
-                    if keyword.arg in ("status_code", "status"):
-                        status = _status_of(keyword.value)
-                        if status:
-                            statuses.add(status)
-                if child.args and tail.endswith("Exception"):
-                    status = _status_of(child.args[0])
-                    if status:
-                        statuses.add(status)
-            if tail in ("PermissionDenied", "NotAuthenticated", "AuthenticationFailed"):
-                statuses.add(403 if tail == "PermissionDenied" else 401)
-        elif isinstance(child, ast.Attribute) and child.attr in _REQUEST_READS:
-            reads.add(child.attr.lower())
-        elif isinstance(child, ast.Name) and child.id in ("PermissionDenied", "NotAuthenticated", "AuthenticationFailed"):
-            statuses.add(401 if child.id != "PermissionDenied" else 403)
-    return frozenset(calls), frozenset(methods), frozenset(statuses), frozenset(reads)
+_AUTH_ERRORS = {"PermissionDenied": 403, "NotAuthenticated": 401, "AuthenticationFailed": 401}
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+BodyFacts = tuple  # (calls, method_calls, raised_statuses, reads), each a frozenset
+
+
+def index_module(tree: ast.Module, names: ModuleNames) -> tuple[dict[int, BodyFacts], frozenset[str]]:
+    """One pass over a module: each function's body facts (keyed by ``id(node)``, a side
+    table), and every module imported anywhere in it.
+
+    A function's facts include those of functions nested in it, as a walk of its
+    subtree would, but every node is visited once.
+    """
+    facts: dict[int, tuple[set, set, set, set]] = {}
+    parent_of: dict[int, int | None] = {}
+    order: list[int] = []
+    imports: set[str] = set()
+    stack: list[tuple[ast.AST, int | None]] = [(tree, None)]
+    resolve = names.resolve
+    while stack:
+        node, owner = stack.pop()
+        kind = type(node)
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            key = id(node)
+            facts[key] = (set(), set(), set(), set())
+            parent_of[key] = owner
+            order.append(key)
+            owner = key
+        elif owner is not None:
+            calls, methods, statuses, reads = facts[owner]
+            if kind is ast.Call:
+                func = node.func
+                qualname = resolve(func)
+                if qualname:
+                    calls.add(qualname)
+                attr = func.attr if type(func) is ast.Attribute else ""
+                if attr:
+                    methods.add(attr)
+                tail = (qualname or attr).rsplit(".", 1)[-1]
+                if tail.endswith(("Exception", "Response", "Error")) or tail == "abort":
+                    _collect_statuses(node, tail, statuses)
+                if tail in _AUTH_ERRORS:
+                    statuses.add(_AUTH_ERRORS[tail])
+            elif kind is ast.Attribute:
+                if node.attr in _REQUEST_READS:
+                    reads.add(node.attr.lower())
+            elif kind is ast.Name:
+                if node.id in _AUTH_ERRORS:
+                    statuses.add(_AUTH_ERRORS[node.id])
+        if kind is ast.Import:
+            imports.update(alias.name for alias in node.names)
+        elif kind is ast.ImportFrom and node.module and not node.level:
+            imports.add(node.module)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        stack.append((item, owner))
+            elif isinstance(value, ast.AST):
+                stack.append((value, owner))
+    for key in reversed(order):  # children were opened after their parents
+        parent = parent_of[key]
+        if parent is not None:
+            for mine, theirs in zip(facts[parent], facts[key]):
+                mine |= theirs
+    frozen = {key: tuple(frozenset(part) for part in value) for key, value in facts.items()}
+    return frozen, frozenset(imports)
+
+
+def _collect_statuses(call: ast.Call, tail: str, statuses: set) -> None:
+    for keyword in call.keywords:
+        if keyword.arg in ("status_code", "status"):
+            status = _status_of(keyword.value)
+            if status:
+                statuses.add(status)
+    if call.args and tail.endswith("Exception"):
+        status = _status_of(call.args[0])
+        if status:
+            statuses.add(status)
 
 
 def _decorator_names(node, names: ModuleNames) -> tuple[str, ...]:
@@ -228,12 +279,12 @@ def _decorator_names(node, names: ModuleNames) -> tuple[str, ...]:
 
 def function_facts(
     node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str, path: str, names: ModuleNames,
-    class_name: str | None = None,
+    class_name: str | None = None, body: BodyFacts | None = None,
 ) -> FunctionFacts:
     first = node.decorator_list[0] if node.decorator_list else node
     header_end = node.body[0].lineno - 1 if node.body else node.lineno
     header = Location(path, first.lineno, node.col_offset + 1, max(node.lineno, header_end))
-    calls, methods, statuses, reads = _body_facts(node, names)
+    calls, methods, statuses, reads = body if body is not None else _single(node, names)
     return FunctionFacts(
         qualname=qualname,
         name=node.name,
@@ -333,10 +384,19 @@ class _Reference(str):
     """A class attribute that names something (a model, a permission class), qualified."""
 
 
-def module_facts(tree: ast.Module, module: str, path: str, names: ModuleNames) -> ModuleFacts:
+def _single(node: ast.FunctionDef | ast.AsyncFunctionDef, names: ModuleNames) -> BodyFacts:
+    wrapper = ast.Module(body=[node], type_ignores=[])
+    return index_module(wrapper, names)[0][id(node)]
+
+
+def module_facts(
+    tree: ast.Module, module: str, path: str, names: ModuleNames, bodies: dict[int, BodyFacts] | None = None
+) -> ModuleFacts:
+    if bodies is None:
+        bodies = index_module(tree, names)[0]
     evaluate = Evaluator(names, module_literal_lookup(tree, names))
     functions = tuple(
-        function_facts(node, qualname, path, names, class_name)
+        function_facts(node, qualname, path, names, class_name, bodies.get(id(node)))
         for qualname, node, class_name in iter_functions(tree.body, module)
     )
     classes = tuple(
