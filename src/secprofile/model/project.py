@@ -14,6 +14,7 @@ from typing import Iterator
 
 from secprofile.model.facts import FileFacts
 from secprofile.model.module import ClassFacts, FunctionFacts, VariableFacts
+from secprofile.model.values import FromEnv, Literal, Value
 from secprofile.source.names import ModuleNames, ProjectNames
 from secprofile.source.parsing import Unreadable, decode_source, parse_source
 
@@ -79,6 +80,31 @@ class Project:
         if not qualname:
             return None
         return self.functions.get(self.names.canonical(qualname) or qualname)
+
+    def value_of(self, reference: str | None) -> Value | None:
+        """What a module variable or a settings attribute holds: ``app.config.settings.docs_url``.
+
+        A field of a pydantic ``BaseSettings`` class reads the environment first, so its
+        default comes back as :class:`FromEnv`.
+        """
+        if not reference:
+            return None
+        name = self.names.canonical(reference) or reference
+        variable = self.variables.get(name)
+        if variable is not None:
+            return variable.value
+        owner, _, attribute = name.rpartition(".")
+        holder = self.variables.get(owner)
+        cls = self.classes.get(self.names.canonical(holder.call) or holder.call) if holder and holder.call else \
+            self.classes.get(owner)
+        if cls is None:
+            return None
+        value = cls.attribute(attribute)
+        if value is None and attribute in dict(cls.annotations):
+            value = FromEnv(attribute.upper())  # a required field: no default
+        if isinstance(value, Literal) and any(base.endswith("BaseSettings") for base in cls.bases):
+            return FromEnv(attribute.upper(), value.value, value.text)
+        return value
 
     @property
     def fastapi(self):

@@ -66,6 +66,7 @@ class FromEnv:
 @dataclass(frozen=True)
 class Unknown:
     text: str = ""
+    reference: str | None = None  # the qualified name, when the expression is a plain name
 
 
 Value = Union[Literal, FromEnv, Unknown]
@@ -97,7 +98,8 @@ class Evaluator:
             return Literal(result.value, text)
         if isinstance(result, FromEnv):
             return FromEnv(result.variable, result.default, text)
-        return Unknown(text)
+        reference = self.names.resolve(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+        return Unknown(text, reference)
 
     # The evaluation proper: returns Literal/FromEnv/Unknown with raw payloads.
     def _eval(self, node: ast.AST | None) -> Value:
@@ -193,7 +195,8 @@ class Evaluator:
             if keyword.arg == "default":
                 default_node = keyword.value
             elif keyword.arg == "cast":
-                cast = self.names.resolve(keyword.value) or _text(keyword.value)
+                target = keyword.value.func if isinstance(keyword.value, ast.Call) else keyword.value  # Csv()
+                cast = self.names.resolve(target) or _text(target)
         if default_node is None:
             return FromEnv(key.value)
         default = self._eval(default_node)
