@@ -1,0 +1,8 @@
+"""WSGI config for blogsite."""
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "blogsite.settings.production")
+
+application = get_wsgi_application()

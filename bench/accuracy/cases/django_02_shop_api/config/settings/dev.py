@@ -1,0 +1,4 @@
+from .base import *  # noqa
+
+DEBUG = True
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "0.0.0.0"]
