@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare_parser.add_argument("--no-cache", action="store_true")
 
     rules_parser = commands.add_parser("rules", help="list the rules")
-    rules_parser.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    rules_parser.add_argument("--format", choices=("terminal", "json", "markdown"), default="terminal")
     rule_parser = commands.add_parser("rule", help="print one rule's documentation")
     rule_parser.add_argument("code", help="rule code (SP101) or slug")
     return parser
@@ -175,6 +175,11 @@ def _rules(args: argparse.Namespace) -> int:
              "confidence": r.confidence.value, "cwe": r.cwe, "control": r.control, "frameworks": list(r.frameworks),
              "status": r.status, "since": r.since}
             for r in rules], indent=2) + "\n")
+        return 0
+    if args.format == "markdown":
+        from secprofile.report.rules_doc import render_rules_markdown
+
+        sys.stdout.write(render_rules_markdown(rules))
         return 0
     for r in rules:
         frameworks = ",".join(r.frameworks) or "any"

@@ -318,7 +318,7 @@ def scan(path: str | Path, config: Config | None = None) -> ScanResult:
         if result.skipped:
             skipped.append(Skipped(result.relpath, result.skipped))
         skipped.extend(Skipped(result.relpath, f"internal error: {e}") for e in result.errors)
-    project = link(root, [r.facts for r in ordered if r.facts is not None])
+    project = link(root, [r.facts for r in ordered if r.facts is not None], config)
     selected = {r.code: r for r in rules}
     raw: list[tuple[Rule, Hit]] = [
         (selected[code], hit) for result in ordered for code, hit in result.hits if code in selected

@@ -8,6 +8,7 @@ establishes authentication for this route, and how?".
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
@@ -48,7 +49,7 @@ AUTH_NAME = re.compile(
 )
 PUBLIC_PATH = re.compile(
     r"(^|/)(log-?in|sign-?in|sign-?up|register|token|refresh|auth|oauth|callback|health(z|check)?|ping|"
-    r"status|ready|live|metrics|version|docs|openapi\.json|password[-_]?(reset|forgot)|forgot|reset|"
+    r"status|ready|live|metrics|version|docs|openapi\.json|password[-_]?(reset|forgot|recovery)|forgot|reset|recover|"
     r"verify|confirm|webhooks?|public|robots\.txt|favicon\.ico)(/|$|\{)",
     re.I,
 )
@@ -140,6 +141,7 @@ class AuthAnalysis:
     def __init__(self, project: "Project"):
         self.project = project
         self._memo: dict[str, AuthEvidence | None] = {}
+        self._memo_flags: dict[str, bool] = {}
 
     def dependency(self, target: str | None, level: str) -> AuthEvidence | None:
         if not target:
@@ -165,7 +167,7 @@ class AuthAnalysis:
             cookie = name.endswith("APIKeyCookie")
             return AuthEvidence("", name, "security-scheme", cookie)
         if is_factory_result and name.endswith(".current_user"):  # fastapi-users
-            return AuthEvidence("", name, "security-scheme", False)
+            return AuthEvidence("", name, "security-scheme", self._fastapi_users_cookie())
         variable = project.variables.get(name)
         if variable is not None:
             if variable.dependency:
@@ -175,7 +177,7 @@ class AuthAnalysis:
                 if is_security_scheme(call):
                     return AuthEvidence("", name, "security-scheme", call.endswith("APIKeyCookie"))
                 if call.endswith(".current_user"):
-                    return AuthEvidence("", name, "security-scheme", False)
+                    return AuthEvidence("", name, "security-scheme", self._fastapi_users_cookie())
                 if project.classes.get(call):
                     return self._class(call, depth)
             return None
@@ -191,21 +193,39 @@ class AuthAnalysis:
 
     def _class(self, name: str, depth: int) -> AuthEvidence | None:
         cls = self.project.classes[name]
+        call = self.project.functions.get(f"{name}.__call__")
         for base in cls.bases:
             base_name = self.project.names.canonical(base) or base
             if is_security_scheme(base_name):
-                return AuthEvidence("", name, "security-scheme", base_name.endswith("APIKeyCookie"))
-        call = self.project.functions.get(f"{name}.__call__")
-        return self.function(call, depth) if call else None
+                # ``class OAuth2PasswordBearerWithCookie(OAuth2)`` whose ``__call__`` reads the cookie.
+                via_cookie = base_name.endswith("APIKeyCookie") or (call is not None and _reads_cookie(call, self.project))
+                return AuthEvidence("", name, "security-scheme", via_cookie)
+        found = self.function(call, depth) if call else None
+        return AuthEvidence("", name, found.how, found.via_cookie) if found is not None else None
+
+    def _fastapi_users_cookie(self) -> bool:
+        """fastapi-users authenticates from a cookie when a ``CookieTransport`` backend is configured."""
+        if "fastapi-users" not in self._memo_flags:
+            canonical = self.project.names.canonical
+            found = any(
+                (canonical(v.call) or v.call or "").endswith(_COOKIE_TRANSPORTS)
+                for v in self.project.variables.values() if v.call
+            ) or any(
+                (canonical(c) or c).endswith(_COOKIE_TRANSPORTS)
+                for f in self.project.functions.values() for c in f.calls
+            )
+            self._memo_flags["fastapi-users"] = found
+        return self._memo_flags["fastapi-users"]
 
     def function(self, function: FunctionFacts, depth: int = 0) -> AuthEvidence | None:
         """Evidence that calling ``function`` authenticates the caller."""
-        via_cookie = "cookies" in function.reads or "session" in function.reads or any(
-            p.marker == "Cookie" for p in function.params
-        )
+        via_cookie = _reads_cookie(function, self.project)
         for param in function.params:
-            if param.marker in ("Depends", "Security") and param.dependency:
-                inner = self._target(param.dependency, depth + 1)
+            # ``user=Depends(get_user)``, or ``user: CurrentUser`` with ``CurrentUser = Annotated[User, Depends(...)]``
+            target = param.dependency if param.marker in ("Depends", "Security") else (
+                _alias_dependency(self.project, param) if param.marker is None else None)
+            if target:
+                inner = self._target(target, depth + 1)
                 if inner is not None:
                     return AuthEvidence("", function.qualname, inner.how, inner.via_cookie or via_cookie)
         calls = {self.project.names.canonical(c) or c for c in function.calls}
@@ -224,6 +244,47 @@ class AuthAnalysis:
         if AUTH_NAME.search(function.name) and not function.calls and not function.params:
             return AuthEvidence("", function.qualname, "name", via_cookie)
         return None
+
+
+_COOKIE_TRANSPORTS = ("fastapi_users.authentication.CookieTransport",
+                      "fastapi_users.authentication.transport.CookieTransport",
+                      "fastapi_users.authentication.transport.cookie.CookieTransport")
+
+
+_REQUEST_TYPES = ("starlette.requests.Request", "fastapi.Request", "fastapi.requests.Request",
+                  "starlette.requests.HTTPConnection", "fastapi.requests.HTTPConnection", "fastapi.WebSocket",
+                  "starlette.websockets.WebSocket", "fastapi.websockets.WebSocket")
+_REQUEST_NAMES = frozenset({"request", "req", "conn", "connection", "websocket", "ws"})
+
+
+def _reads_cookie(function: FunctionFacts, project: "Project | None" = None) -> bool:
+    """The function reads a cookie or the (cookie-backed) session: ``request.cookies``, ``Cookie()``.
+
+    ``.session`` is only the Starlette session when read from the request (``db.session`` is not).
+    """
+    if "cookies" in function.reads or any(p.marker == "Cookie" for p in function.params):
+        return True
+    if "session" not in function.reads:
+        return False
+    if project is None:
+        return True
+    node = project.function_node(function)
+    if node is None:
+        return True
+    requests = {p.name for p in function.params
+                if p.name in _REQUEST_NAMES or (p.annotation or "").endswith(_REQUEST_TYPES)}
+    for child in ast.walk(node):
+        if isinstance(child, ast.Attribute) and child.attr == "session":
+            base = child.value
+            if isinstance(base, ast.Name) and base.id in requests | _REQUEST_NAMES:
+                return True
+            if isinstance(base, ast.Attribute) and base.attr in ("request", "scope"):
+                return True  # self.request.session, websocket.scope["session"] reads differ; accept
+        elif isinstance(child, ast.Subscript) and isinstance(child.slice, ast.Constant) \
+                and child.slice.value == "session" and isinstance(child.value, ast.Attribute) \
+                and child.value.attr == "scope":
+            return True  # request.scope["session"]
+    return False
 
 
 def link_fastapi(project: "Project") -> FastAPIModel:
@@ -250,7 +311,7 @@ def link_fastapi(project: "Project") -> FastAPIModel:
         for item in facts.fastapi.middleware:
             middleware.setdefault(canonical(item.owner) or item.owner, []).append(item)
 
-    auth = AuthAnalysis(project)
+    auth = auth_analysis(project)
     apps = []
     reached: set[str] = set()
     for decl in sorted((d for d in by_symbol.values() if d.kind == "app"), key=lambda d: d.symbol):
@@ -374,6 +435,23 @@ def _route(project, auth: AuthAnalysis, app_symbol, decl: RouteDecl, prefix, inh
     )
 
 
+def auth_analysis(project: "Project") -> AuthAnalysis:
+    """The scan's shared, memoised :class:`AuthAnalysis`."""
+    return project.derived("fastapi.auth-analysis", AuthAnalysis)
+
+
+def user_params(project: "Project", function: FunctionFacts) -> tuple[str, ...]:
+    """Parameters of ``function`` whose dependency authenticates the caller (``current_user=Depends(...)``,
+    ``user: CurrentUser``, ``Security(get_user, scopes=[...])``): they hold the authenticated user or its claims."""
+    auth = auth_analysis(project)
+    found = []
+    for param in function.params:
+        target = param.dependency if param.marker in ("Depends", "Security") else _alias_dependency(project, param)
+        if target and auth.dependency(target, "param") is not None:
+            found.append(param.name)
+    return tuple(found)
+
+
 def _alias_dependency(project, param: Param) -> str | None:
     """``user: CurrentUser`` where ``CurrentUser = Annotated[User, Depends(get_current_user)]``."""
     if not param.annotation:
@@ -396,6 +474,6 @@ def _handler_auth(project, auth: AuthAnalysis, handler: FunctionFacts | None) ->
             if found is not None and found.how != "name":
                 return AuthEvidence("handler", callee.qualname, found.how, found.via_cookie)
     if 401 in handler.raised_statuses:
-        via_cookie = bool(handler.reads & {"cookies", "session"})
+        via_cookie = _reads_cookie(handler, project)
         return AuthEvidence("handler", handler.qualname, "raises-401", via_cookie)
     return None

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
-from secprofile.model.values import Evaluator, Literal, Value
+from secprofile.model.values import SCHEME_KEY, Evaluator, Literal, Value, environ_scheme
 from secprofile.source.location import Location
 from secprofile.source.names import ModuleNames, iter_module_level
 
@@ -451,6 +451,9 @@ def module_literal_lookup(tree: ast.Module, names: ModuleNames):
             if isinstance(node, ast.Call):
                 return Literal(names.resolve(node.func) or "")
             return None
+        if name.startswith(SCHEME_KEY):  # env = environ.Env(DEBUG=(bool, False))
+            node = assigned.get(name[len(SCHEME_KEY):])
+            return environ_scheme(node, names) if isinstance(node, ast.Call) else None
         if counts.get(name) != 1 or name in names_cache:
             return names_cache.get(name)
         names_cache[name] = None  # guards against self-reference

@@ -33,6 +33,8 @@ class Project:
     _django: object = field(default=None, repr=False)
     _django_settings: object = field(default=None, repr=False)
     _derived: dict[str, object] = field(default_factory=dict, repr=False)
+    # The scan's Config (settings modules, production/development names), for model parts that take options.
+    config: object | None = field(default=None, repr=False)
 
     def python_files(self) -> Iterator[FileFacts]:
         return (f for f in self.files.values() if f.kind == "python")
@@ -148,6 +150,8 @@ class Project:
                 found.add("djangorestframework")
             if facts.imports_any("starlette") and not facts.imports_any("fastapi"):
                 found.add("starlette")
+        if "django" not in found and self.django_settings:
+            found.add("django")  # a settings module that imports nothing of Django (startproject's settings.py)
         return tuple(sorted(found))
 
     def pinned_versions(self) -> dict[str, str]:
@@ -158,7 +162,7 @@ class Project:
         return pins
 
 
-def link(root: Path, files: list[FileFacts]) -> Project:
+def link(root: Path, files: list[FileFacts], config: object | None = None) -> Project:
     """Join per-file facts into a :class:`Project`."""
     python = [f for f in files if f.kind == "python" and f.names is not None]
     names = ProjectNames({f.module: f.names for f in python})
@@ -181,4 +185,5 @@ def link(root: Path, files: list[FileFacts]) -> Project:
         functions=functions,
         classes=classes,
         variables=variables,
+        config=config,
     )

@@ -108,9 +108,9 @@ class Evaluator:
         if isinstance(node, ast.Constant):
             return Literal(node.value)
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            items = [self._eval(element) for element in node.elts]
             if any(isinstance(item, ast.Starred) for item in node.elts):
-                return Unknown()
+                return self._starred(node)
+            items = [self._eval(element) for element in node.elts]
             if all(isinstance(item, Literal) for item in items):
                 values = [item.value for item in items]
                 return Literal(tuple(values) if isinstance(node, ast.Tuple) else values)
@@ -147,9 +147,33 @@ class Evaluator:
                 except TypeError:
                     return Unknown()
             return Unknown()
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Sub)):
+            # 60 * 60 * 24 * 365: numbers only (no "x" * 10**9 strings)
+            left, right = self._eval(node.left), self._eval(node.right)
+            numbers = [side.value for side in (left, right) if isinstance(side, Literal)
+                       and isinstance(side.value, (int, float)) and not isinstance(side.value, bool)]
+            if len(numbers) == 2:
+                a, b = numbers
+                return Literal(a * b if isinstance(node.op, ast.Mult) else a - b)
+            return Unknown()
         if isinstance(node, ast.JoinedStr):
             return Unknown()
         return Unknown()
+
+    def _starred(self, node: ast.List | ast.Tuple | ast.Set) -> Value:
+        """``[*BASE_APPS, "blog"]``: splice starred literal sequences, else unknown."""
+        values: list[object] = []
+        for element in node.elts:
+            inner = self._eval(element.value if isinstance(element, ast.Starred) else element)
+            if not isinstance(inner, Literal):
+                return Unknown()
+            if isinstance(element, ast.Starred):
+                if not isinstance(inner.value, (list, tuple)):
+                    return Unknown()
+                values.extend(inner.value)
+            else:
+                values.append(inner.value)
+        return Literal(tuple(values) if isinstance(node, ast.Tuple) else values)
 
     def _subscript(self, node: ast.Subscript) -> Value:
         if self.names.resolve(node.value) == "os.environ":
@@ -198,7 +222,8 @@ class Evaluator:
                 target = keyword.value.func if isinstance(keyword.value, ast.Call) else keyword.value  # Csv()
                 cast = self.names.resolve(target) or _text(target)
         if default_node is None:
-            return FromEnv(key.value)
+            # django-environ: ``Env(DEBUG=(bool, False))`` declares the default once, for every ``env("DEBUG")``.
+            return self._scheme_default(node.func, key.value)
         default = self._eval(default_node)
         if not isinstance(default, Literal):
             return FromEnv(key.value) if isinstance(default, Unknown) else default
@@ -215,6 +240,16 @@ class Evaluator:
             if isinstance(value, str):
                 value = [part.strip() for part in value.split(",") if part.strip()]
         return FromEnv(key.value, value)
+
+    def _scheme_default(self, func: ast.AST, variable: str) -> Value:
+        target = func.value if isinstance(func, ast.Attribute) else func
+        if isinstance(target, ast.Name):
+            scheme = self.lookup(f"{SCHEME_KEY}{target.id}")
+            if isinstance(scheme, Literal) and isinstance(scheme.value, dict):
+                entry = scheme.value.get(variable)
+                if isinstance(entry, tuple) and len(entry) == 2 and entry[1] is not MISSING:
+                    return FromEnv(variable, entry[1])
+        return FromEnv(variable)
 
     def _compare(self, node: ast.Compare) -> Value:
         if len(node.ops) != 1:
@@ -287,6 +322,27 @@ def _map(value: Value, fn: Callable[[object], object]) -> Value:
 
 def _payload(value: Value) -> object:
     return value.value if isinstance(value, Literal) else value
+
+
+# ``lookup(SCHEME_KEY + "env")`` answers the scheme of ``env = environ.Env(...)``, as made by :func:`environ_scheme`.
+SCHEME_KEY = "__envscheme__:"
+
+
+def environ_scheme(call: ast.Call, names: ModuleNames) -> Literal:
+    """The scheme of ``environ.Env(DEBUG=(bool, False), HOSTS=list)``: ``{name: (cast, default or MISSING)}``."""
+    evaluate = Evaluator(names)
+    scheme: dict[str, tuple[str, object]] = {}
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            continue
+        spec = keyword.value
+        if isinstance(spec, ast.Tuple) and len(spec.elts) == 2:
+            default = evaluate(spec.elts[1])
+            cast = names.resolve(spec.elts[0]) or _text(spec.elts[0])
+            scheme[keyword.arg] = (cast, default.value if isinstance(default, Literal) else MISSING)
+        else:
+            scheme[keyword.arg] = (names.resolve(spec) or _text(spec), MISSING)
+    return Literal(scheme)
 
 
 def _is_env_call(func: str | None) -> bool:

@@ -9,7 +9,6 @@ from secprofile.model.project import Project
 from secprofile.profile._assess import Assessment, plural
 
 CSRF_PROTECTION = ("starlette_csrf", "fastapi_csrf_protect", "asgi_csrf", "csrf")
-SESSION_MIDDLEWARE = ("SessionMiddleware",)
 PASSWORD_LIBRARIES = ("passlib", "bcrypt", "argon2", "pwdlib", "fastapi_users")
 
 
@@ -23,38 +22,73 @@ def authentication(project: Project, findings: list[Finding]) -> Assessment | No
     routes = [r for r in project.fastapi.routes if r.kind == "http"]
     changing = [r for r in routes if r.state_changing]
     authenticated = [r for r in routes if r.auth is not None]
-    missing = len({f.location for f in findings if f.rule.slug == "route-without-authentication"})
+    by_slug = _by_slug(findings)
+    missing = len({f.location for f in by_slug.get("route-without-authentication", ())})
     mechanisms = sorted({r.auth.how for r in authenticated})
+    cookie = sum(1 for r in authenticated if r.auth.via_cookie)
     evidence = tuple(f"{r.display} → {r.auth.symbol} ({r.auth.level})" for r in authenticated[:5])
+    if cookie:
+        evidence += (f"{plural(cookie, 'route')} authenticated by cookie",)
     if not authenticated and not findings:
         return Assessment("unknown", f"{plural(len(routes), 'route')}, none with an authentication dependency;"
                           " no state-changing or user-data route needs one", evidence)
-    summary = (f"{missing} of {len(changing)} state-changing routes lack authentication"
-               if changing else f"{plural(len(routes), 'route')}")
-    summary += f"; {len(authenticated)} of {len(routes)} routes authenticated ({', '.join(mechanisms) or 'none'})"
-    if findings:
-        status = "unprotected" if not authenticated else "partial"
-    else:
+    parts = [f"{missing} of {len(changing)} state-changing routes lack authentication" if changing
+             else plural(len(routes), "route"),
+             f"{len(authenticated)} of {len(routes)} routes authenticated ({', '.join(mechanisms) or 'none'})"]
+    trusted = len(by_slug.get("client-controlled-auth-decision", ()))
+    timing = len(by_slug.get("timing-unsafe-secret-comparison", ()))
+    if trusted:
+        parts.append(f"{plural(trusted, 'access decision')} trust client-sent headers, cookies or query values")
+    if timing:
+        parts.append(f"{plural(timing, 'secret')} compared with ==")
+    if not findings:
         status = "protected"
-    return Assessment(status, summary, evidence)
+    elif not authenticated:
+        status = "unprotected"
+    else:
+        status = "partial"
+    return Assessment(status, "; ".join(parts), evidence)
+
+
+def authorization(project: Project, findings: list[Finding]) -> Assessment | None:
+    if not _has_routes(project):
+        return None
+    id_routes = [r for r in project.fastapi.routes if r.kind == "http" and r.auth is not None and r.path_params()]
+    idor = len({f.location for f in _by_slug(findings).get("object-access-without-owner-check", ())})
+    if idor:
+        status = "unprotected" if idor * 2 >= max(len(id_routes), 1) else "partial"
+        return Assessment(status, f"{idor} of {len(id_routes)} authenticated routes that load an object by a "
+                          "client-supplied id do not check its owner")
+    if not id_routes:
+        return Assessment("unknown", "no authenticated route loads an object by id")
+    return Assessment("protected", f"{plural(len(id_routes), 'authenticated id route')}: objects scoped to the "
+                      "current user or admin/role-gated where they are user-owned")
 
 
 def csrf(project: Project, findings: list[Finding]) -> Assessment | None:
     if not _has_routes(project):
         return None
     middleware = [m.middleware for m in project.fastapi.middleware]
-    cookie_routes = [r for r in project.fastapi.routes if r.auth and r.auth.via_cookie]
-    sessions = [m for m in middleware if m.endswith(SESSION_MIDDLEWARE)]
-    protected = [m for m in middleware if any(p in m.lower() for p in CSRF_PROTECTION)]
+    cookie_routes = [r for r in project.fastapi.routes if r.state_changing and r.auth and r.auth.via_cookie]
+    protected = sorted({m for m in middleware if any(p in m.lower() for p in CSRF_PROTECTION)})
     if findings:
-        return Assessment("unprotected", f"{plural(len(findings), 'state-changing route')} use cookie-based "
-                          "authentication with no CSRF protection", tuple(sorted(set(sessions))))
-    if protected:
-        return Assessment("protected", f"CSRF middleware: {', '.join(sorted(set(protected)))}")
-    if not cookie_routes and not sessions:
-        return Assessment("not-applicable", "no cookie-based session authentication (bearer tokens are not sent "
-                          "by browsers automatically)")
-    return Assessment("protected", "cookie-authenticated routes are read-only or checked for CSRF")
+        open_routes = len({f.location for f in findings})
+        all_mitigated = all(f.severity.rank <= 2 for f in findings)
+        status = "partial" if open_routes < len(cookie_routes) or all_mitigated else "unprotected"
+        return Assessment(status, f"{open_routes} of {len(cookie_routes)} cookie-authenticated state-changing "
+                          "routes lack CSRF protection" + (" (SameSite=Strict mitigates)" if all_mitigated else ""))
+    if not cookie_routes:
+        return Assessment("not-applicable", "no cookie-authenticated state-changing routes (bearer tokens are not "
+                          "sent by browsers automatically)")
+    return Assessment("protected", f"{plural(len(cookie_routes), 'cookie-authenticated state-changing route')} "
+                      f"checked for CSRF" + (f" ({', '.join(protected)})" if protected else ""))
+
+
+def _by_slug(findings: list[Finding]) -> dict[str, list[Finding]]:
+    grouped: dict[str, list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.rule.slug, []).append(finding)
+    return grouped
 
 
 def api_docs(project: Project, findings: list[Finding]) -> Assessment | None:
@@ -133,6 +167,7 @@ def password_storage(project: Project, findings: list[Finding]) -> Assessment | 
 
 ASSESSORS: dict[str, Callable[[Project, list[Finding]], Assessment | None]] = {
     "authentication": authentication,
+    "authorization": authorization,
     "csrf": csrf,
     "api-docs": api_docs,
     "cors": cors,

@@ -166,7 +166,7 @@ class ProjectNames:
             return None
         seen = set()
         current = qualname
-        while current not in seen:
+        while current not in seen and len(seen) < 32:  # a self-referencing re-export must not grow forever
             seen.add(current)
             split = self.split(current)
             if split is None:

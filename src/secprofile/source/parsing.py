@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+import sys
 import tokenize
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -56,7 +57,9 @@ def parse_source(text: str, filename: str) -> ast.Module:
         return ast.parse(text, filename=filename)
     except SyntaxError as error:
         if _looks_like_python2(text, error):
-            raise Unreadable(f"Python 2 syntax (line {error.lineno}); secprofile analyses Python 3 only")
+            running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+            raise Unreadable(f"Python 2 syntax, or syntax newer than Python {running} (line {error.lineno}); "
+                             f"run secprofile on the Python version the project targets")
         raise Unreadable(f"syntax error at line {error.lineno}: {error.msg}")
     except (RecursionError, MemoryError):
         raise Unreadable("too deeply nested to parse")

@@ -1,0 +1,1 @@
+"""Authorization rules: object-level access checks."""

@@ -1,0 +1,1 @@
+"""CSRF rules for FastAPI/Starlette."""

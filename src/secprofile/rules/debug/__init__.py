@@ -1,0 +1,1 @@
+"""Debug mode, development servers and leaked exception details (SP702-SP704)."""

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from secprofile.flow import flow_hits
+from secprofile.model.project import Project
+from secprofile.rules.base import Confidence, Hit, Severity, rule
+
+
+@rule(
+    code="SP603",
+    slug="file-path-from-request-data",
+    title="File path built from request data (path traversal)",
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+    cwe=22,
+    control="other-injection",
+    kind="project",
+    hint="Keep only the base name (`os.path.basename`, `secure_filename`), or resolve the path and check "
+    "containment: `p = (BASE / name).resolve(); if not p.is_relative_to(BASE): raise ...`.",
+)
+def file_path_from_request_data(project: Project) -> Iterator[Hit]:
+    """
+    ## What it does
+    Follows request data (FastAPI parameters and uploaded file names, `Request` reads,
+    Django/DRF request data) through `os.path.join`, `pathlib.Path(...)` and `/` joins,
+    string building and helper functions, across modules, into a file operation: `open`,
+    `Path.read_text/read_bytes/write_text/write_bytes/unlink`, `FileResponse`, `send_file`,
+    `os.remove/unlink/rename`, `shutil` copy/move/rmtree, and `tarfile` extraction of an
+    uploaded archive without `filter="data"`. One finding per operation reached.
+
+    Sanitisers: `os.path.basename`, `werkzeug.utils.secure_filename`,
+    `django.utils.text.get_valid_filename`, `Path(x).name`, a `resolve()`/`realpath()`
+    followed by an `is_relative_to(base)`, `startswith(base)` or `commonpath` check, numeric
+    casts and allow-lists. Django upload names (`request.FILES[...].name`) are already cut
+    to their base name by Django.
+
+    ## Why is this bad?
+    `../../etc/passwd` or an absolute path in a parameter reads or overwrites any file the
+    server can reach: configuration, keys, source code. A containment check on a path that
+    was not resolved first is bypassed with `..`.
+
+    ## Example
+    ```python
+    import os
+
+    from fastapi import FastAPI
+    from fastapi.responses import FileResponse
+
+    app = FastAPI()
+    UPLOADS = "/srv/uploads"
+
+
+    @app.get("/files")
+    def download(name: str):
+        return FileResponse(os.path.join(UPLOADS, name))
+    ```
+
+    ## Use instead
+    ```python
+    from pathlib import Path
+
+    from fastapi import FastAPI, HTTPException
+    from fastapi.responses import FileResponse
+
+    app = FastAPI()
+    UPLOADS = Path("/srv/uploads").resolve()
+
+
+    @app.get("/files")
+    def download(name: str):
+        path = (UPLOADS / name).resolve()
+        if not path.is_relative_to(UPLOADS):
+            raise HTTPException(status_code=404)
+        return FileResponse(path)
+    ```
+
+    ## Known problems
+    A containment check written in another form (comparing `parts`, a helper with an
+    unusual name) is not understood; suppress with a reason. `zipfile` extraction is not
+    reported: it strips `..` and absolute paths itself.
+
+    ## References
+    - https://cwe.mitre.org/data/definitions/22.html
+    - https://owasp.org/www-community/attacks/Path_Traversal
+    - https://docs.python.org/3/library/tarfile.html#extraction-filters
+    """
+    yield from flow_hits(project, ("path", "archive"))

@@ -1,0 +1,1 @@
+"""JWT rules (SP110-SP112): signature verification, algorithms."""

@@ -1,0 +1,1 @@
+"""Password storage (SP750-SP751)."""

@@ -1,0 +1,1 @@
+"""Hard-coded secrets (SP701)."""
