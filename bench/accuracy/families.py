@@ -120,7 +120,8 @@ FAMILIES: dict[str, frozenset[int]] = {
     # unprotected credential transport, 295 certificate validation disabled,
     # 693 protection mechanism failure, 16 configuration, 1188 insecure
     # default, 605 bind to all interfaces.
-    "insecure-configuration": frozenset({16, 295, 311, 319, 523, 605, 614, 693, 1004, 1188, 1275}),
+    # 183: a permissive allow-list setting (ALLOWED_HOSTS = ["*"]).
+    "insecure-configuration": frozenset({16, 183, 295, 311, 319, 523, 605, 614, 693, 1004, 1188, 1275}),
     # 565/784 trusting cookies, 315 cleartext in cookie, 539 persistent cookie
     # with sensitive data, 502 pickle session serializer, 384 session fixation,
     # 614/1004/1275 session cookie flags.

@@ -68,8 +68,15 @@ class Label:
         span = f"{self.start}" if self.start == self.end else f"{self.start}-{self.end}"
         return f"{self.case}/{self.path}:{span}"
 
+    @property
+    def file_level(self) -> bool:
+        """LABELS.md: a setting *missing* from a module is labelled at line 1; it is about the whole file."""
+        return self.start == self.end == 1 and self.cls == "insecure-configuration"
+
     def covers(self, path: str, line: int) -> bool:
-        return path == self.path and self.start - WINDOW <= line <= self.end + WINDOW
+        if path != self.path:
+            return False
+        return self.file_level or self.start - WINDOW <= line <= self.end + WINDOW
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ class Finding:
     message: str
     cwes: tuple[int, ...] = ()
     status: str = "ok"  # "ok" | "import-only"
+    informational: bool = False  # the tool itself rates it info: not a claim of a vulnerability
 
     @property
     def where(self) -> str:
@@ -210,7 +218,8 @@ def run_secprofile(cases: list[str], cases_dir: Path) -> ToolRun:
             out.append(Finding("secprofile", case, _rel(str(f.get("path", "")), cases_dir / case),
                                int(f.get("line") or 0), str(f.get("rule", "")),
                                tuple(peers.parse_cwe_list(f.get("cwe"))),
-                               str(f.get("message") or f.get("title") or "")))
+                               str(f.get("message") or f.get("title") or ""),
+                               informational=f.get("severity") == "info"))
         version = (doc.get("tool") or {}).get("version")
         return case, out, None, version
 
@@ -325,7 +334,8 @@ def run_semgrep(cases: list[str], root: Path, stamp: dict, rule_dirs: list[Path]
         msg = " ".join(str(extra.get("message", "")).split())
         run.findings.append(Finding("semgrep", cp[0], cp[1], int((r.get("start") or {}).get("line") or 0), rid,
                                     tuple(peers.parse_cwe_list((extra.get("metadata") or {}).get("cwe"))),
-                                    f"{rid.rsplit('.', 1)[-1]}: {msg[:160]}"))
+                                    f"{rid.rsplit('.', 1)[-1]}: {msg[:160]}",
+                                    informational=str(extra.get("severity", "")).upper() == "INFO"))
     return run
 
 
@@ -334,7 +344,7 @@ def run_semgrep(cases: list[str], root: Path, stamp: dict, rule_dirs: list[Path]
 
 def classify(f: Finding) -> Finding:
     cwes, status = fam.finding_cwes(f.tool, f.rule, f.reported_cwes)
-    return Finding(f.tool, f.case, f.path, f.line, f.rule, f.reported_cwes, f.message, cwes, status)
+    return Finding(f.tool, f.case, f.path, f.line, f.rule, f.reported_cwes, f.message, cwes, status, f.informational)
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -364,9 +374,13 @@ def score(run: ToolRun, labels: list[Label], static_classes: set[str]) -> dict:
     matched: dict[Label, list[Finding]] = {lab: [] for lab in vulns}
     fps: dict[tuple, dict] = {}  # (case, path, line, class) -> record
     unclassified: dict[str, int] = {}
+    informational: dict[str, int] = {}
     seen_classes: set[str] = set()
 
     for f in findings:
+        if f.informational:
+            informational[f.rule] = informational.get(f.rule, 0) + 1
+            continue
         if f.status == "import-only" or not fam.classes_for(f.cwes) and not any(
                 lab.cwe in f.cwes for lab in by_loc.get((f.case, f.path), []) if lab.covers(f.path, f.line)):
             unclassified[f.rule] = unclassified.get(f.rule, 0) + 1
@@ -438,6 +452,7 @@ def score(run: ToolRun, labels: list[Label], static_classes: set[str]) -> dict:
         "overall": overall,
         "per_class": per_class,
         "unclassified_by_rule": dict(sorted(unclassified.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "informational_by_rule": dict(sorted(informational.items(), key=lambda kv: (-kv[1], kv[0]))),
         "true_positives": tp_list,
         "false_negatives": fn_list,
         "false_positives": fp_list,
@@ -495,7 +510,10 @@ def render(result: dict, full: bool) -> str:
     out += ["", "Matching: same file, finding line within the label's lines ±1, finding CWE in the "
             "class's CWE family (bench/accuracy/families.py). Duplicates (extra findings on an already "
             "found label) and unclassified findings (CWE in no family, or import-only warnings) are not FPs. "
-            "Several findings of one class on the same spot (a label's lines, or else one line) are one FP.", ""]
+            "Several findings of one class on the same spot (a label's lines, or else one line) are one FP. "
+            "Findings a tool itself rates informational (secprofile `info`, Semgrep `INFO`) are not claims of a "
+            "vulnerability and are not scored. A label at line 1 of class insecure-configuration marks a setting "
+            "missing from the whole module (LABELS.md) and is matched anywhere in that file.", ""]
 
     out += ["## Overall", ""]
     rows = []
@@ -532,6 +550,11 @@ def render(result: dict, full: bool) -> str:
             f"{t['tool']} {t['overall']['unclassified']} ("
             + ", ".join(f"{r} ×{n}" for r, n in list(t["unclassified_by_rule"].items())[:6])
             + (", …" if len(t["unclassified_by_rule"]) > 6 else "") + ")" for t in uncl), ""]
+    info = [t for t in scored if t.get("informational_by_rule")]
+    if info:
+        out += ["Informational findings (not scored): " + "; ".join(
+            f"{t['tool']} {sum(t['informational_by_rule'].values())} ("
+            + ", ".join(f"{r} ×{n}" for r, n in list(t["informational_by_rule"].items())[:6]) + ")" for t in info), ""]
     errs = [t for t in result["tools"] if t["errors"]]
     if errs:
         out += ["Tool errors: " + "; ".join(f"{t['tool']} {len(t['errors'])}" for t in errs)

@@ -225,7 +225,7 @@ def _freeze(result: ScanResult) -> tuple:
     """A picklable form of a result: findings keep their rule by code (rules hold functions)."""
     findings = tuple(
         (f.rule.code, f.location, f.message, f.hint, f.severity.value, f.confidence.value, f.fingerprint, f.symbol,
-         f.flow, f.snippet)
+         f.flow, f.snippet, f.cwe)
         for f in result.findings
     )
     return (findings, result.profile, result.skipped, result.files_scanned, result.lines_scanned, result.suppressed)
@@ -237,8 +237,8 @@ def _thaw(root: str, frozen: tuple, rules: tuple[Rule, ...]) -> ScanResult | Non
     try:
         rebuilt = tuple(
             Finding(by_code[code], location, message, hint, Severity(severity), Confidence(confidence), fingerprint,
-                    symbol, flow, snippet)
-            for code, location, message, hint, severity, confidence, fingerprint, symbol, flow, snippet in findings
+                    symbol, flow, snippet, cwe)
+            for code, location, message, hint, severity, confidence, fingerprint, symbol, flow, snippet, cwe in findings
         )
     except KeyError:
         return None
@@ -456,6 +456,7 @@ def _finish(root: Path, raw: list[tuple[Rule, Hit]]) -> tuple[Finding, ...]:
                 symbol=symbol,
                 flow=hit.flow,
                 snippet=snippet.rstrip(),
+                cwe=hit.cwe or rule.cwe,
             )
         )
     return tuple(findings)

@@ -23,6 +23,11 @@ class Finding:
     symbol: str = ""
     flow: tuple[FlowStep, ...] = ()
     snippet: str = ""  # the source line at ``location.line``, for reporters
+    cwe: int = 0  # the rule's CWE, or a more specific one for this finding
+
+    def __post_init__(self) -> None:
+        if not self.cwe:
+            object.__setattr__(self, "cwe", self.rule.cwe)
 
     @property
     def code(self) -> str:

@@ -22,7 +22,7 @@ from secprofile.flow import catalog as C
 from secprofile.flow.model import (NORMALIZED, WEAK, CallSite, FlowFacts, FunctionFlow, SinkSite, SourceSite,
                                    Step, Taint)
 from secprofile.model.module import iter_functions
-from secprofile.source.names import iter_module_level
+from secprofile.source.names import iter_module_level, resolve_relative
 
 _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins", "__future__"}
 _EMPTY: dict = {}
@@ -33,6 +33,8 @@ _REFERER = frozenset({"redirect"})  # redirecting back where the user came from 
 _PATH = frozenset({"path"})
 _WEAK = frozenset({WEAK})
 _XSS = frozenset({"xss"})
+_PATH_RESULTS = frozenset({"resolve", "absolute", "joinpath", "with_name", "with_suffix", "with_stem", "expanduser",
+                           "parent"})
 _METHOD_SINK_NAMES = C.SQL_METHODS | C.HTTP_VERBS | frozenset({"raw", "extra", "from_string"})
 _NUMERIC = frozenset("diouxXeEfFgG")
 _CONVERSION = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([a-zA-Z%])")
@@ -230,7 +232,9 @@ class ModuleContext:
         self.module = facts.module
         self.path = facts.relpath
         self.top = facts.module.split(".", 1)[0]
+        self.is_package = facts.is_package
         self._globals: dict[str, str] | None = None
+        self._variables: set[str] | None = None
 
     def global_kind(self, name: str) -> str | None:
         if self._globals is None:
@@ -244,6 +248,25 @@ class ModuleContext:
                             if type(target) is ast.Name:
                                 found[target.id] = kind
         return self._globals.get(name)
+
+    def is_global_method(self, qualname: str) -> bool:
+        """``logger.info`` where ``logger`` is a variable of this module: a method of some object."""
+        if not qualname.startswith(self.module + "."):
+            return False
+        parts = qualname[len(self.module) + 1:].split(".")
+        if len(parts) < 2:
+            return False
+        if self._variables is None:
+            defined = {stmt.name for stmt in self.tree.body
+                       if type(stmt) in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)}
+            assigned = set()
+            for stmt in iter_module_level(self.tree.body):
+                if type(stmt) in (ast.Assign, ast.AnnAssign):
+                    for target in (stmt.targets if type(stmt) is ast.Assign else [stmt.target]):
+                        if type(target) is ast.Name:
+                            assigned.add(target.id)
+            self._variables = assigned - defined
+        return parts[0] in self._variables
 
     def is_project_callee(self, qualname: str) -> bool:
         top = qualname.split(".", 1)[0]
@@ -259,7 +282,7 @@ def _call_kind(call: ast.Call, ctx: ModuleContext, analyzer) -> str | None:
         found = _method_kind(call, func, ctx, analyzer)
         if found:
             return found
-    qualname = ctx.names.resolve(func) if analyzer is None or not analyzer._shadowed(func) else None
+    qualname = ctx.names.resolve(func) if analyzer is None else analyzer._resolve(func)
     if qualname is None and type(func) is ast.Attribute:
         root = func.value
         while type(root) is ast.Call and type(root.func) is ast.Attribute:
@@ -274,6 +297,8 @@ def _call_kind(call: ast.Call, ctx: ModuleContext, analyzer) -> str | None:
             return "db"
         if qualname in ("tarfile.open", "tarfile.TarFile", "tarfile.TarFile.open"):
             return "tar"
+        if qualname.startswith("pathlib.") or qualname in ("os.path.join", "os.path.realpath", "os.path.abspath"):
+            return "fspath"
         if qualname in ("jinja2.Environment", "jinja2.environment.Environment"):
             for keyword in call.keywords:
                 if keyword.arg == "autoescape":
@@ -300,6 +325,10 @@ def _method_kind(call: ast.Call, func: ast.Attribute, ctx: ModuleContext, analyz
     """``conn.cursor()``, ``engine.connect()`` → a DB handle; ``env.from_string(...)`` → a template."""
     method = func.attr
     receiver = func.value
+    if method in _PATH_RESULTS:
+        kind = analyzer._kind(receiver) if analyzer is not None else _name_kind(receiver, ctx)
+        if kind == "fspath":
+            return "fspath"
     if method in C.DB_METHOD_RESULTS:
         kind = analyzer._kind(receiver) if analyzer is not None else _name_kind(receiver, ctx)
         tail = receiver.attr if type(receiver) is ast.Attribute else receiver.id if type(receiver) is ast.Name else ""
@@ -343,7 +372,7 @@ class _Analyzer:
         self.returns: dict = _EMPTY
         self.params: list[str] = []
         self.nested: dict[str, str] = {}
-        self.depth = 0
+        self.imports: dict[str, str] = {}
 
     # -- entry
     def run(self) -> FunctionFlow | None:
@@ -436,7 +465,31 @@ class _Analyzer:
         return type(func) is ast.Name and func.id in self.locals
 
     def _resolve(self, node) -> str | None:
+        if self.imports:
+            root = node
+            parts = []
+            while type(root) is ast.Attribute:
+                parts.append(root.attr)
+                root = root.value
+            if type(root) is ast.Name and root.id in self.imports:
+                return ".".join([self.imports[root.id], *reversed(parts)])
         return None if self._shadowed(node) else self.resolve(node)
+
+    def _s_import(self, stmt) -> bool:
+        """``import subprocess`` inside the function: its names resolve like module-level ones."""
+        if type(stmt) is ast.Import:
+            for alias in stmt.names:
+                if alias.asname:
+                    self.imports[alias.asname] = alias.name
+                else:
+                    head = alias.name.split(".")[0]
+                    self.imports[head] = head
+        else:
+            source = resolve_relative(self.ctx.module, self.ctx.is_package, stmt.level, stmt.module)
+            for alias in stmt.names:
+                if alias.name != "*":
+                    self.imports[alias.asname or alias.name] = f"{source}.{alias.name}" if source else alias.name
+        return False
 
     def _key(self, node) -> str | None:
         kind = type(node)
@@ -472,6 +525,8 @@ class _Analyzer:
             return self.kinds.get(key) if key else None
         if kind is ast.Call:
             return _call_kind(node, self.ctx, self)
+        if kind is ast.BinOp and type(node.op) is ast.Div:
+            return "fspath" if self._kind(node.left) == "fspath" or type(node.left) is ast.Call else None
         return None
 
     def _is_request(self, node) -> bool:
@@ -584,9 +639,11 @@ class _Analyzer:
         self.state = dict(before)
         bind()
         self._block(stmt.body)
-        first = self.state
-        if self._grew(before, first):
-            self.state = self._merge(before, first)
+        for _ in range(2):  # values carried from one iteration to the next: at most two more passes
+            previous = self._merge(before, self.state)
+            if not self._grew(before, previous):
+                break
+            before, self.state = previous, dict(previous)
             bind()
             self._block(stmt.body)
         self.state = self._merge(before, self.state)
@@ -736,7 +793,9 @@ class _Analyzer:
         if self._is_request(inner):
             self.request_names.add(key)
         node_kind = type(inner)
-        if node_kind in (ast.Call, ast.Name, ast.Attribute):
+        if node_kind is ast.BinOp and type(inner.op) is ast.Div:
+            kind = self._kind(inner)
+        elif node_kind in (ast.Call, ast.Name, ast.Attribute):
             kind = self._kind(inner)
             if node_kind is ast.Call and kind is None and type(inner.func) is ast.Attribute and \
                     inner.func.attr in ("format", "join"):
@@ -783,6 +842,11 @@ class _Analyzer:
             if (type(test.op) is ast.And) == positive:  # every part holds
                 for value in test.values:
                     state = self._narrow(value, state, positive)
+                local = self._local_path_checks(test.values, positive)
+                if local:
+                    state = dict(state)
+                    for key in local:
+                        state[key] = sanitize(self._read(state, key), _URL_KINDS)
                 return state
             branches = [self._narrow(value, state, positive) for value in test.values]  # one part holds
             if all(branch is state for branch in branches):
@@ -796,6 +860,9 @@ class _Analyzer:
             key = self._key(test)
             if key:
                 facts.append((key, None, False))  # falsy: empty, nothing to inject
+            base = self._url_view(test)
+            if base:
+                facts.append((base, _URL_KINDS, False))  # no netloc/scheme: a local URL
         else:
             self._facts(test, positive, facts)
         if not facts:
@@ -812,6 +879,25 @@ class _Analyzer:
             if base:
                 new[base] = sanitize(self._read(new, base), _URL_KINDS)
         return new
+
+    def _local_path_checks(self, values, positive: bool) -> list[str]:
+        """Keys checked with ``x.startswith("/") and not x.startswith("//")``: a path on this site."""
+        starts: dict[str, set] = {}
+        for value in values:
+            truth = positive
+            while type(value) is ast.UnaryOp and type(value.op) is ast.Not:
+                value, truth = value.operand, not truth
+            if type(value) is ast.Call and type(value.func) is ast.Attribute and value.func.attr == "startswith" \
+                    and value.args:
+                key = self._key(value.func.value)
+                argument = value.args[0]
+                prefixes = [_const_str(e) for e in argument.elts] if type(argument) is ast.Tuple else \
+                    [_const_str(argument)]
+                if key:
+                    for prefix in prefixes:
+                        if prefix is not None:
+                            starts.setdefault(key, set()).add((prefix, truth))
+        return [key for key, seen in starts.items() if ("/", True) in seen and ("//", False) in seen]
 
     def _facts(self, test, positive: bool, out: list) -> None:
         kind = type(test)
@@ -1082,6 +1168,8 @@ class _Analyzer:
             if taint:
                 keywords[keyword.arg or "**"] = taint
         qualname = self._resolve(func)
+        if qualname is not None and method is not None and self.ctx.is_global_method(qualname):
+            qualname = None  # a method of a module-level object (logger.info, client.get, BASE.joinpath)
         receiver_taint = _EMPTY
         if method is not None and qualname is None:
             receiver_taint = self._e(func.value)
@@ -1186,7 +1274,7 @@ class _Analyzer:
                 if kind and kind.startswith("instance:"):
                     return self._edge(node, f"{kind[9:]}.{node.func.attr}", True, args, keywords,
                                       f"{receiver.id}.{node.func.attr}()")
-        if self.ctx.is_project_callee(qualname):
+        if self.ctx.is_project_callee(qualname) and not self.ctx.is_global_method(qualname):
             return self._edge(node, qualname, False, args, keywords, f"{qualname.rsplit('.', 1)[-1]}()")
         return _EMPTY
 
@@ -1348,7 +1436,7 @@ class _Analyzer:
                 return None
             return "template", f"{_dotted(receiver)}.from_string()", \
                 self._pick(node, args, keywords, (0,), ("source",)), "", False
-        if method in C.PATH_METHODS:
+        if method in C.PATH_METHODS or (method == "open" and (receiver_kind or self._kind(receiver)) == "fspath"):
             if not receiver_taint:
                 return None
             return "path", f"Path.{method}()", receiver_taint, "", False
@@ -1433,6 +1521,8 @@ _STATEMENTS = {
     ast.Match: _Analyzer._s_match,
     ast.Assert: _Analyzer._s_assert,
     ast.Delete: _Analyzer._s_delete,
+    ast.Import: _Analyzer._s_import,
+    ast.ImportFrom: _Analyzer._s_import,
 }
 if hasattr(ast, "TryStar"):
     _STATEMENTS[ast.TryStar] = _Analyzer._s_try
@@ -1478,6 +1568,7 @@ def summarize_function(ctx: ModuleContext, node, qualname: str, class_qualname: 
 _DATA_READS = frozenset({"GET", "POST", "FILES", "body", "data", "query_params", "COOKIES", "META", "headers",
                          "REQUEST", "raw_post_data"})
 _OWN_READS = ("query_params", "path_params", "headers", "cookies", "meta")
+_VIEW_PACKAGES = ("django.views", "rest_framework.", "starlette.endpoints", "ninja")
 
 
 def _django_readers(facts) -> set[str] | None:
@@ -1494,8 +1585,19 @@ def _django_readers(facts) -> set[str] | None:
     return found
 
 
-def _is_candidate(function, handlers: set, readers: set | None, imports) -> bool:
-    if function.qualname in handlers:
+def _view_classes(facts) -> set[str]:
+    """Class-based views: their helper methods read ``self.request`` where the Django model does not look."""
+    found = set()
+    for cls in facts.module_facts.classes:
+        for base in cls.bases:
+            if base.startswith(_VIEW_PACKAGES) or base.rsplit(".", 1)[-1].endswith(("View", "ViewSet")):
+                found.add(cls.qualname)
+                break
+    return found
+
+
+def _is_candidate(function, handlers: set, readers: set | None, views: set, imports) -> bool:
+    if function.qualname in handlers or (function.class_name and function.class_name in views):
         return True
     if readers is not None and function.qualname in readers:
         return True
@@ -1561,8 +1663,9 @@ def summarize_module(tree: ast.Module, facts) -> FlowFacts | None:
         return None
     handlers = {route.handler for route in facts.fastapi.routes} if facts.fastapi else set()
     readers = _django_readers(facts)
+    views = _view_classes(facts) if module_facts.classes else set()
     wanted = {f.qualname: f.location.line for f in module_facts.functions
-              if _is_candidate(f, handlers, readers, facts.imports_any)}
+              if _is_candidate(f, handlers, readers, views, facts.imports_any)}
     if not wanted:
         return None
     ctx = ModuleContext(tree, facts)

@@ -134,6 +134,7 @@ SINK_FUNCTIONS: dict[str, tuple[str, str, tuple[int, ...], tuple[str, ...]]] = {
     # path
     "builtins.open": ("path", "open()", (0,), ("file",)),
     "io.open": ("path", "open()", (0,), ("file",)),
+    "os.open": ("path", "os.open()", (0,), ("path",)),
     "codecs.open": ("path", "codecs.open()", (0,), ("filename",)),
     "aiofiles.open": ("path", "aiofiles.open()", (0,), ("file",)),
     "os.remove": ("path", "os.remove()", (0,), ("path",)),

@@ -113,6 +113,7 @@ class FlowGraph:
         self._reaches: dict[tuple, tuple[_Reach, ...]] = {}
         self._returns: dict[tuple, tuple] = {}
         self._reverse: dict[str, list] | None = None
+        self._by_name: dict[str, list] | None = None
         self._findings: tuple[TaintFinding, ...] | None = None
 
     # -- summaries, from the worker or on demand
@@ -207,6 +208,8 @@ class FlowGraph:
         return (flow, name) if flow is not None else None
 
     def _callers(self, qualname: str) -> list:
+        """``(caller flow, call site)`` for every call of ``qualname``: summarised callers first, then the
+        project's other functions that name it (summarised on demand)."""
         if self._reverse is None:
             reverse: dict[str, list] = {}
             for flow in list(self.flows.values()):
@@ -215,7 +218,43 @@ class FlowGraph:
                     if function is not None:
                         reverse.setdefault(function.qualname, []).append((flow, call))
             self._reverse = reverse
-        return self._reverse.get(qualname, [])
+        key = "more:" + qualname
+        if key not in self._reverse:
+            self._reverse[key] = self._unsummarised_callers(qualname)
+        return self._reverse.get(qualname, []) + self._reverse[key]
+
+    def _unsummarised_callers(self, qualname: str) -> list:
+        target = self.project.functions.get(qualname)
+        if target is None:
+            return []
+        name, owner = target.name, target.class_name
+        if self._by_name is None:
+            by_name: dict[str, list] = {}
+            for function in self.project.functions.values():
+                if function.qualname in self.flows:
+                    continue
+                names = {c.rsplit(".", 1)[-1] for c in function.calls}
+                if function.class_name:
+                    names.update(function.method_calls)
+                for called in names:
+                    by_name.setdefault(called, []).append(function)
+            self._by_name = by_name
+        canonical = self.project.names.canonical
+        found = []
+        for function in self._by_name.get(name, ()):
+            if function.qualname == qualname:
+                continue
+            named = any(c.rsplit(".", 1)[-1] == name and (canonical(c) or c) == qualname for c in function.calls)
+            if not named and not (owner and function.class_name == owner and name in function.method_calls):
+                continue
+            flow = self.flow_of(function)
+            if flow is None:
+                continue
+            for call in flow.calls:
+                callee, _ = self._callee(call)
+                if callee is target:
+                    found.append((flow, call))
+        return found
 
     # -- propagation
     def carried(self, flow: FunctionFlow, label: tuple, depth: int) -> dict:
@@ -390,14 +429,14 @@ class FlowGraph:
                 function = route.handler
                 if function is None:
                     continue
-                path_params = set(route.path_params())
+                path_params = fastapi_path_params(route.path or "")
                 for param in function.params:
                     origins = self._param_origins(function, param, path_params, 0)
                     if origins:
                         yield function, param.name, origins, self._model_of(param)
         yield from self._django_entries()
 
-    def _param_origins(self, function, param, path_params: set, depth: int) -> list:
+    def _param_origins(self, function, param, path_params: dict, depth: int) -> list:
         """Where a handler (or dependency) parameter's value comes from, when it is request data."""
         marker = param.marker
         if marker in ("Depends", "Security"):
@@ -409,10 +448,12 @@ class FlowGraph:
             return []
         if self._safe_type(param, annotation):
             return []
-        if marker in C.SOURCE_MARKERS:
-            kind, noun = C.SOURCE_MARKERS[marker]
-        elif param.name in path_params:
+        sanitized = _NOSAN
+        if param.name in path_params and marker in (None, "Path"):
             kind, noun = "path", "path parameter"
+            sanitized = path_params[param.name]
+        elif marker in C.SOURCE_MARKERS:
+            kind, noun = C.SOURCE_MARKERS[marker]
         elif annotation and annotation.endswith("UploadFile"):
             kind, noun = "file", "uploaded file"
         elif annotation and (annotation in self.project.classes or annotation in ("builtins.dict", "typing.Dict")):
@@ -423,9 +464,9 @@ class FlowGraph:
         origin = Origin(f"{noun} '{param.name}'", kind, location.path, location.line, location.column,
                         function.qualname)
         hop = Hop(location.path, location.line, location.column, f"{noun} '{param.name}' of {function.name}()")
-        return [(origin, _NOSAN, (hop,))]
+        return [(origin, sanitized, (hop,))]
 
-    def _depends_origins(self, dependency: str | None, path_params: set, depth: int) -> list:
+    def _depends_origins(self, dependency: str | None, path_params: dict, depth: int) -> list:
         if not dependency or depth > 4 or dependency.endswith("()"):
             return []
         function = self.project.function(dependency)
@@ -468,13 +509,28 @@ class FlowGraph:
     def _safe_field(self, cls, field: str, depth: int = 0) -> bool:
         for name, text in cls.annotations:
             if name == field:
-                return bool(C.SAFE_FIELD_TEXT.match(text.strip()))
+                return bool(C.SAFE_FIELD_TEXT.match(text.strip())) or self._enum_text(cls, text)
         if depth < 3:
             for base in cls.bases:
                 parent = self.project.classes.get(self.project.names.canonical(base) or base)
                 if parent is not None and parent is not cls:
                     return self._safe_field(parent, field, depth + 1)
         return False
+
+    def _enum_text(self, cls, text: str) -> bool:
+        """A field annotated with an Enum class (``Optional[SortOrder]``, ``Status | None``)."""
+        core = re.sub(r"^(?:typing\.)?Optional\[(.*)\]$", r"\1", text.strip())
+        core = re.sub(r"\s*\|\s*None$|^None\s*\|\s*", "", core)
+        if not re.fullmatch(r"[A-Za-z_][\w.]*", core):
+            return False
+        names = self.project.module_names(cls.location.path)
+        head, _, rest = core.partition(".")
+        bound = names.bindings.get(head) if names is not None else None
+        if bound is None:
+            return False
+        qualname = self.project.names.canonical(f"{bound}.{rest}" if rest else bound) or bound
+        enum = self.project.classes.get(qualname)
+        return enum is not None and any(b.startswith("enum.") or b.endswith("Enum") for b in enum.bases)
 
     def _django_entries(self) -> Iterator[tuple]:
         """URL arguments of Django views (``<str:name>``, ``<path:p>``, ``(?P<name>.+)``) are request data."""
@@ -485,11 +541,11 @@ class FlowGraph:
         if not isinstance(views, (list, tuple)):
             return
         for view in views:
-            unsafe: dict[str, bool] = {}
+            names: dict[str, frozenset] = {}
             for route in getattr(view, "routes", None) or ():
-                for name, safe in url_arguments(getattr(route, "path", None) or ""):
-                    unsafe[name] = unsafe.get(name, False) or not safe
-            names = {name for name, bad in unsafe.items() if bad}
+                for name, sanitized in url_arguments(getattr(route, "path", None) or ""):
+                    names[name] = names[name] & sanitized if name in names else sanitized
+            names = {name: sanitized for name, sanitized in names.items() if sanitized != C.ALL}
             if not names:
                 continue
             for code in getattr(view, "code", None) or ():
@@ -504,23 +560,36 @@ class FlowGraph:
                                     location.column, function.qualname)
                     hop = Hop(location.path, location.line, location.column,
                               f"URL parameter '{param.name}' of {function.name}()")
-                    yield function, param.name, [(origin, _NOSAN, (hop,))], None
+                    yield function, param.name, [(origin, names[param.name], (hop,))], None
 
 
 _SAFE_CONVERTERS = frozenset({"int", "slug", "uuid"})
 _SAFE_PATTERN = re.compile(r"^(?:\\d|\\w|\[[-\\dwa-zA-Z0-9_]+\]|[-a-zA-Z0-9_])+[+*?]?(?:\{\d+(?:,\d*)?\})?$")
+_SEGMENT_PATTERN = re.compile(r"^\[\^/[^\]]*\][+*]?$")
+_NO_SLASH = frozenset({"path"})  # one URL segment cannot climb directories
 
 
-def url_arguments(path: str) -> Iterator[tuple[str, bool]]:
-    """``(name, safe)`` for the arguments of a Django route: converters and named regex groups.
+def url_arguments(path: str) -> Iterator[tuple[str, frozenset]]:
+    """``(name, sink classes it is safe for)`` for the arguments of a Django route.
 
-    ``int``, ``slug`` and ``uuid`` converters, and groups like ``\\d+`` or ``[-\\w]+``, cannot carry
-    quotes, dots or slashes; ``str`` (the default), ``path`` and looser groups can.
+    ``int``, ``slug`` and ``uuid`` converters and groups like ``\\d+`` or ``[-\\w]+`` carry no quotes,
+    dots or slashes: safe for every sink. ``str`` (the default) and ``[^/]+`` hold one path segment:
+    no traversal, but anything else. ``path`` and looser groups carry anything.
     """
     for converter, name in re.findall(r"(?<!\?P)<(?:(\w+):)?(\w+)>", path):
-        yield name, (converter or "str") in _SAFE_CONVERTERS
+        converter = converter or "str"
+        yield name, C.ALL if converter in _SAFE_CONVERTERS else _NO_SLASH if converter == "str" else _NOSAN
     for name, pattern in re.findall(r"\(\?P<(\w+)>((?:[^()\\]|\\.)*)\)", path):
-        yield name, bool(_SAFE_PATTERN.match(pattern))
+        yield name, C.ALL if _SAFE_PATTERN.match(pattern) else _NO_SLASH if _SEGMENT_PATTERN.match(pattern) else _NOSAN
+
+
+def fastapi_path_params(path: str) -> dict[str, frozenset]:
+    """FastAPI/Starlette path parameters: ``{name}`` is one segment, ``{name:path}`` anything."""
+    found = {}
+    for name, converter in re.findall(r"\{([A-Za-z_]\w*)(?::(\w+))?\}", path):
+        found[name] = _NOSAN if converter == "path" else C.ALL if converter in ("int", "float", "uuid") \
+            else _NO_SLASH
+    return found
 
 
 def _dedup(results: list[_Reach]) -> tuple[_Reach, ...]:

@@ -106,6 +106,7 @@ class Query:
     written: bool = False  # the object (or the chain) is saved, deleted or updated
     variable: str | None = None  # the local name the result is assigned to
     unknown_base: bool = False  # the queryset comes from something unanalysable (a variable, self.get_queryset())
+    exposed: bool = False  # the object reaches a response: returned, rendered, serialized or put in a context dict
 
 
 @dataclass(frozen=True)
@@ -300,8 +301,8 @@ def _arg(call: ast.Call, index: int, name: str) -> ast.AST | None:
 
 
 def _is_debug_test(test: ast.AST) -> bool:
-    return any(isinstance(n, (ast.Name, ast.Attribute)) and (getattr(n, "id", None) or getattr(n, "attr", None)) == "DEBUG"
-               for n in ast.walk(test))
+    return any(isinstance(n, (ast.Name, ast.Attribute))
+               and (getattr(n, "id", None) or getattr(n, "attr", None)) == "DEBUG" for n in ast.walk(test))
 
 
 def _request_expr(node: ast.AST) -> bool:
@@ -386,7 +387,8 @@ class _Extractor:
             if head in ("ninja", "ninja_extra") and tail in ("NinjaAPI", "NinjaExtraAPI", "Router"):
                 auth_node = _keyword(value, "auth")
                 csrf_node = _keyword(value, "csrf")
-                csrf = csrf_node.value if isinstance(csrf_node, ast.Constant) and isinstance(csrf_node.value, bool) else None
+                csrf = csrf_node.value if isinstance(csrf_node, ast.Constant) \
+                    and isinstance(csrf_node.value, bool) else None
                 kind = "ninja-router" if tail == "Router" else "ninja-api"
                 self.routers.append(RouterDecl(symbol, kind, Location.of(self.path, value), self._auth_text(auth_node),
                                                csrf))
@@ -474,7 +476,8 @@ class _Extractor:
         receiver = self.names.resolve(func.value)
         if receiver is None:
             return
-        if func.attr in ("append", "insert", "extend") and receiver in self.pattern_lists + [f"{self.module}.urlpatterns"]:
+        lists = self.pattern_lists + [f"{self.module}.urlpatterns"]
+        if func.attr in ("append", "insert", "extend") and receiver in lists:
             values = call.args[1:] if func.attr == "insert" else call.args
             for value in values:
                 if func.attr == "extend":
@@ -509,7 +512,8 @@ class _Extractor:
                 self._pattern_value(element, owner, debug)
             return
         assert isinstance(element, ast.Call)
-        route_node = _arg(element, 0, "route") if kind == "path" else _arg(element, 0, "regex") or _arg(element, 0, "route")
+        route_node = _arg(element, 0, "route") if kind == "path" else \
+            _arg(element, 0, "regex") or _arg(element, 0, "route")
         route = None
         if route_node is not None:
             value = self.evaluate(route_node)
@@ -626,8 +630,12 @@ class _Extractor:
             return [self.names.resolve(node) or _text(node)]
         if isinstance(node, ast.Call):
             return [self.names.resolve(node.func) or _text(node.func)]
-        if isinstance(node, (ast.BinOp, ast.BoolOp, ast.UnaryOp)):
-            return [self.names.resolve(n) or _text(n) for n in ast.walk(node) if isinstance(n, ast.Name)]
+        if isinstance(node, ast.BinOp):  # IsAuthenticated | IsAdminUser
+            return self._flat(node.left) + self._flat(node.right)
+        if isinstance(node, ast.BoolOp):
+            return [item for value in node.values for item in self._flat(value)]
+        if isinstance(node, ast.UnaryOp):
+            return self._flat(node.operand)
         return [_text(node)]
 
     # ------------------------------------------------------------------ decorators
@@ -986,8 +994,8 @@ class _Body:
             elif isinstance(side, (ast.Tuple, ast.List, ast.Set)):
                 self.methods.update(e.value.upper() for e in side.elts
                                     if isinstance(e, ast.Constant) and isinstance(e.value, str))
-            elif isinstance(side, (ast.Name, ast.Attribute)) and (getattr(side, "id", None) or getattr(side, "attr", "")) \
-                    in _SAFE_METHOD_NAMES:
+            elif isinstance(side, (ast.Name, ast.Attribute)) and \
+                    (getattr(side, "id", None) or getattr(side, "attr", "")) in _SAFE_METHOD_NAMES:
                 self.methods.update(("GET", "HEAD", "OPTIONS"))
 
     def _call(self, call: ast.Call, names: ModuleNames) -> None:
@@ -1077,6 +1085,7 @@ class _Body:
             name = query.variable
             written = query.written
             checked = query.owner_checked
+            exposed = name is not None and self._exposed(name, everything)
             if name:
                 for child in everything:
                     if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
@@ -1109,15 +1118,33 @@ class _Body:
                             checked = True
                 if not written:
                     for child in everything:
-                        if isinstance(child, ast.keyword) and child.arg == "instance" and isinstance(child.value, ast.Name) \
-                                and child.value.id == name and "save" in self.writes:
+                        if isinstance(child, ast.keyword) and child.arg == "instance" \
+                                and isinstance(child.value, ast.Name) and child.value.id == name \
+                                and "save" in self.writes:
                             written = True
                         elif isinstance(child, ast.Call) and child.args and isinstance(child.args[0], ast.Name) \
                                 and child.args[0].id == name and any(k.arg == "data" for k in child.keywords) \
                                 and "save" in self.writes:
                             written = True
-            updated.append(_replace(query, written=written, owner_checked=checked))
+            updated.append(_replace(query, written=written, owner_checked=checked, exposed=exposed))
         self.queries = updated
+
+    def _exposed(self, name: str, everything: list[ast.AST]) -> bool:
+        """Does ``name`` reach a response: a return, a response or render call, a serializer, a context dict?"""
+        names = self.x.names
+        for child in everything:
+            if isinstance(child, ast.Return) and child.value is not None and _refers_to(child.value, name):
+                return True
+            if isinstance(child, ast.Dict) and any(v is not None and _refers_to(v, name) for v in child.values):
+                return True
+            if isinstance(child, ast.Call):
+                tail = (names.resolve(child.func) or (child.func.attr if isinstance(child.func, ast.Attribute)
+                                                       else getattr(child.func, "id", ""))).rsplit(".", 1)[-1]
+                if tail in _HTML_RESPONSES or tail in _JSON_RESPONSES or tail.endswith("Serializer") or tail in (
+                        "model_to_dict", "serialize", "get_serializer", "render_to_response", "FileResponse"):
+                    if any(_refers_to(a, name) for a in list(child.args) + [k.value for k in child.keywords]):
+                        return True
+        return False
 
 
 def _refers_to(node: ast.AST, name: str) -> bool:
@@ -1133,7 +1160,7 @@ def _looks_like_queryset(node: ast.AST) -> bool:
 
 def _looks_related_manager(node: ast.AST) -> bool:
     """``post.tags.add(...)``: an attribute of an attribute, not ``seen.add(...)``."""
-    return isinstance(node, ast.Attribute) and isinstance(node.value, (ast.Name, ast.Attribute)) and \
+    return isinstance(node, ast.Attribute) and isinstance(node.value, (ast.Name, ast.Attribute, ast.Call)) and \
         not (isinstance(node.value, ast.Name) and node.value.id == "self") and node.attr not in (
             "session", "messages", "META", "headers", "cookies")
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from secprofile.model.django import (
-    ClassDecl, Decorator, DjangoFacts, FieldDecl, NinjaOperation, Query, RouterDecl, UrlEntry, ViewCode,
-    PUBLIC_FLAGS,
+    PUBLIC_FLAGS, WRITE_CALLS, ClassDecl, Decorator, DjangoFacts, FieldDecl, NinjaOperation, Query, RouterDecl,
+    UrlEntry, ViewCode,
 )
 from secprofile.model.values import MISSING, Literal, effective
 from secprofile.source.location import Location
@@ -125,7 +125,8 @@ DRF_DEFAULT_AUTHENTICATION: tuple[tuple[str, ...], ...] = (
 )
 PERMISSION_KINDS = {
     "AllowAny": "public", "IsAuthenticated": "authenticated", "IsAuthenticatedOrReadOnly": "read-only-public",
-    "IsAdminUser": "staff", "DjangoModelPermissions": "model", "DjangoModelPermissionsOrAnonReadOnly": "read-only-public",
+    "IsAdminUser": "staff", "DjangoModelPermissions": "model",
+    "DjangoModelPermissionsOrAnonReadOnly": "read-only-public",
     "DjangoObjectPermissions": "object", "BasePermission": "public",
 }
 # -- models ----------------------------------------------------------------------------------------
@@ -587,7 +588,7 @@ class _Linker:
                 continue
             if "request" not in code.params[:1] and "req" not in code.params[:1]:
                 continue
-            if code.decorators or code.responses:
+            if code.decorators or code.responses or code.method_checks:
                 found.add(qualname)
         for qualname in self.project.classes:
             if qualname in done or qualname in used_as_base:
@@ -651,8 +652,23 @@ class _Linker:
             return self._class_view(target, routes, models)
         code = self.codes.get(target)
         if code is None:
-            return None
+            code = self._plain_code(target) if routes else None
+            if code is None:
+                return None
         return self._function_view(code, routes)
+
+    def _plain_code(self, target: str) -> ViewCode | None:
+        """A routed function in a module that imports nothing of Django: what FunctionFacts know of it."""
+        function = self.project.functions.get(target)
+        if function is None:
+            return None
+        writes = tuple(sorted(function.method_calls & (WRITE_CALLS - {"add", "remove", "clear"})))
+        return ViewCode(
+            qualname=function.qualname, name=function.name, class_name=function.class_name,
+            location=function.location, header=function.header, params=tuple(p.name for p in function.params),
+            decorators=tuple(Decorator(name, function.header) for name in function.decorators), writes=writes,
+            uses_user=False, reads=frozenset(r for r in function.reads),
+        )
 
     def _function_view(self, code: ViewCode, routes: tuple[Route, ...]) -> View:
         wrappers = tuple(w for r in routes for w in r.wrappers)
@@ -829,7 +845,8 @@ class _Linker:
             target=target, kind=kind, framework="drf" if is_drf else "django", location=header, routes=routes,
             methods=frozenset(methods), write_methods=frozenset(write_methods), code=tuple(codes),
             decorators=tuple(decorators), evidence=tuple(evidence), public=public, permissions=permissions,
-            authentication=authentication, permission_kind=drf_kind, object_permission=drf_object, mro=tuple(classes) + tuple(external), bases=frozenset(framework_bases),
+            authentication=authentication, permission_kind=drf_kind, object_permission=drf_object,
+            mro=tuple(classes) + tuple(external), bases=frozenset(framework_bases),
             models=tuple(reads), model=self._c(model) if model else None, detail=detail, lists=lists,
             overrides=frozenset(overrides),
         )
@@ -941,7 +958,8 @@ class _Linker:
                                 "staff_member_required"}) or bool(statuses & {401, 403})
         looks = bool(checks & {"is_authenticated", "is_staff", "is_superuser"})
         if denies or (looks and "redirect" in code.responses):
-            kind = "staff" if checks & {"is_staff", "is_superuser"} else "permission" if "has_perm" in checks else "body"
+            kind = "staff" if checks & {"is_staff", "is_superuser"} else \
+                "permission" if "has_perm" in checks else "body"
             return Evidence(kind, code.qualname, "body", code.location)
         for call in sorted(function.calls if function else ()):
             callee = self.project.functions.get(self._c(call))

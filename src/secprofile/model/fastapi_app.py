@@ -217,6 +217,27 @@ class AuthAnalysis:
             self._memo_flags["fastapi-users"] = found
         return self._memo_flags["fastapi-users"]
 
+    def _dependencies_of(self, function: FunctionFacts) -> list[FunctionFacts]:
+        found = []
+        for param in function.params:
+            target = param.dependency if param.marker in ("Depends", "Security") else (
+                _alias_dependency(self.project, param) if param.marker is None else None)
+            callee = self.project.functions.get(self.project.names.canonical(target) or target) if target else None
+            if callee is not None and callee.qualname != function.qualname:
+                found.append(callee)
+        return found
+
+    def _reads_credentials(self, function: FunctionFacts, depth: int) -> bool:
+        """The function, or a dependency of it, reads the session, a cookie or a header."""
+        if function.reads & _CREDENTIAL_READS or any(p.marker in ("Cookie", "Header") for p in function.params):
+            return True
+        return depth < 6 and any(self._reads_credentials(d, depth + 1) for d in self._dependencies_of(function))
+
+    def _reads_cookie_deep(self, function: FunctionFacts, depth: int) -> bool:
+        if _reads_cookie(function, self.project):
+            return True
+        return depth < 6 and any(self._reads_cookie_deep(d, depth + 1) for d in self._dependencies_of(function))
+
     def function(self, function: FunctionFacts, depth: int = 0) -> AuthEvidence | None:
         """Evidence that calling ``function`` authenticates the caller."""
         via_cookie = _reads_cookie(function, self.project)
@@ -235,6 +256,11 @@ class AuthAnalysis:
             function.raised_statuses & {403} and function.reads & {"cookies", "session", "headers"}
         ):
             return AuthEvidence("", function.qualname, "raises-401", via_cookie)
+        # Server-rendered apps reject by redirecting to the login page: a dependency that reads
+        # a credential (itself or through its own dependencies) and raises 401/403 or a redirect.
+        rejects = function.raised_statuses & _REJECTIONS
+        if rejects and self._reads_credentials(function, depth):
+            return AuthEvidence("", function.qualname, "raises-401", via_cookie or self._reads_cookie_deep(function, depth))
         for call in sorted(calls):
             callee = self.project.functions.get(call)
             if callee is not None and callee.qualname != function.qualname:
@@ -244,6 +270,10 @@ class AuthAnalysis:
         if AUTH_NAME.search(function.name) and not function.calls and not function.params:
             return AuthEvidence("", function.qualname, "name", via_cookie)
         return None
+
+
+_REJECTIONS = frozenset({401, 403, 302, 303, 307})
+_CREDENTIAL_READS = frozenset({"cookies", "session", "headers"})
 
 
 _COOKIE_TRANSPORTS = ("fastapi_users.authentication.CookieTransport",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 _TOKEN = re.compile(r"\{%-?\s*(.*?)\s*-?%\}|\{\{-?\s*(.*?)\s*-?\}\}|\{#.*?#\}", re.S)
 _FORM_OPEN = re.compile(r"<form\b", re.I)
 _FORM_CLOSE = re.compile(r"</form\s*>", re.I)
+_MARKUP = re.compile(r"<[A-Za-z!/]")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _ATTRIBUTE = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+)""")
 _CSRF_MARKERS = re.compile(r"\{%-?\s*csrf_token\s*-?%\}|csrf_input|\{\{-?\s*csrf_token|csrfmiddlewaretoken|"
@@ -29,6 +30,9 @@ ESCAPING_FILTERS = frozenset(
      "float", "count", "yesno", "pluralize", "add_class", "intcomma", "naturaltime", "naturalday", "default_if_none"}
 )
 UNSAFE_FILTERS = frozenset({"safe", "safeseq"})
+# Written by developers, not users: Django documents that form help_text is not escaped in its own
+# form rendering, so ``{{ field.help_text|safe }}`` is the framework's convention.
+TRUSTED_ATTRIBUTES = frozenset({"help_text"})
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class TemplateFacts:
     extends: str | None = None
     includes: tuple[str, ...] = ()
     has_csrf: bool = False
+    has_markup: bool = True  # any HTML element at all; a plain-text e-mail template has none
 
 
 def _split_filters(expression: str) -> list[str]:
@@ -119,7 +124,8 @@ def _filter_name(part: str) -> str:
 def _output(text: str, line: int, column: int, autoescape_off: bool) -> Output | None:
     parts = _split_filters(text)
     expression, filters = parts[0], tuple(_filter_name(p) for p in parts[1:])
-    literal = bool(_QUOTED.match(expression)) or expression in ("", "block.super", "super()")
+    literal = bool(_QUOTED.match(expression)) or expression in ("", "block.super", "super()") or \
+        expression.rsplit(".", 1)[-1] in TRUSTED_ATTRIBUTES
     unsafe_at = next((i for i, name in enumerate(filters) if name in UNSAFE_FILTERS), None)
     if unsafe_at is None and not autoescape_off:
         return None
@@ -209,6 +215,7 @@ def template_facts(text: str, path: str) -> TemplateFacts:
     return TemplateFacts(
         syntax=syntax, outputs=tuple(outputs), autoescape_off=tuple(blocks), forms=forms, extends=extends,
         includes=tuple(dict.fromkeys(includes)), has_csrf=bool(_CSRF_MARKERS.search(text)),
+        has_markup=bool(_MARKUP.search(_TOKEN.sub("", text))),
     )
 
 

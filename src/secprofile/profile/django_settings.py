@@ -159,7 +159,8 @@ def cors(project: Project, findings: list[Finding]) -> Assessment | None:
     mine = [f for f in findings if f.rule.code in _SETTINGS_RULES]
     if mine:
         status = "disabled" if any(f.severity.rank >= 3 for f in mine) else "partial"
-        return Assessment(status, f"{_head(modules)}: " + "; ".join(sorted({f.message.split(' in ')[0] for f in mine})),
+        what = "; ".join(sorted({f.message.split(" in ")[0] for f in mine}))
+        return Assessment(status, f"{_head(modules)}: {what}",
                           _evidence(module, ("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL", "CORS_ALLOW_CREDENTIALS")))
     if not installed and not middleware:
         return Assessment("not-applicable", f"{_head(modules)}: no django-cors-headers; browsers enforce same-origin")

@@ -9,7 +9,7 @@ from secprofile.model.project import Project
 from secprofile.profile._assess import Assessment, plural
 
 CSRF_PROTECTION = ("starlette_csrf", "fastapi_csrf_protect", "asgi_csrf", "csrf")
-PASSWORD_LIBRARIES = ("passlib", "bcrypt", "argon2", "pwdlib", "fastapi_users")
+PASSWORD_LIBRARIES = ("passlib", "bcrypt", "argon2", "pwdlib", "fastapi_users", "werkzeug.security")
 
 
 def _has_routes(project: Project) -> bool:
@@ -106,6 +106,7 @@ def cors(project: Project, findings: list[Finding]) -> Assessment | None:
     if not project.fastapi:
         return None
     configured = [m for m in project.fastapi.middleware if m.middleware.endswith("CORSMiddleware")]
+    findings = [f for f in findings if f.rule.slug in ("cors-wildcard-with-credentials", "cors-wildcard-origin")]
     if findings:
         worst = max(findings, key=lambda f: f.severity.rank)
         status = "disabled" if worst.severity.rank >= 3 else "partial"
@@ -120,9 +121,15 @@ def input_validation(project: Project, findings: list[Finding]) -> Assessment | 
         return None
     with_body = [r for r in project.fastapi.routes if r.state_changing]
     if findings:
-        return Assessment("partial" if len(findings) < len(with_body) else "unprotected",
-                          f"{plural(len(findings), 'finding')}: raw request data, mass assignment or "
-                          f"leaky response models; {len(with_body)} routes accept bodies")
+        by_slug = _by_slug(findings)
+        labels = (("unvalidated-request-body", "raw body read without validation"),
+                  ("mass-assignment-from-request", "mass-assignment write"),
+                  ("response-model-exposes-secret", "secret field in a response model"))
+        parts = [plural(len(by_slug[slug]), label) for slug, label in labels if by_slug.get(slug)]
+        serious = any(slug in by_slug for slug, _ in labels[1:])
+        return Assessment("unprotected" if serious else "partial",
+                          "; ".join(parts or [plural(len(findings), "finding")])
+                          + f"; {len(with_body)} routes accept bodies")
     return Assessment("protected", f"request bodies of {plural(len(with_body), 'route')} validated by Pydantic models")
 
 
@@ -156,13 +163,42 @@ def password_storage(project: Project, findings: list[Finding]) -> Assessment | 
     if not project.fastapi:
         return None
     libraries = sorted({lib for facts in project.python_files() for lib in PASSWORD_LIBRARIES if facts.imports_any(lib)})
+    by_slug = _by_slug(findings)
+    plaintext = len(by_slug.get("plaintext-password", ()))
+    fast = len(by_slug.get("weak-password-hash", ()))
     if findings:
-        return Assessment("partial" if libraries else "unprotected",
-                          f"{plural(len(findings), 'weak or plaintext password path')}"
-                          + (f"; also uses {', '.join(libraries)}" if libraries else ""))
+        parts = []
+        if plaintext:
+            parts.append(f"{plural(plaintext, 'plaintext password path')}")
+        if fast:
+            parts.append(f"{plural(fast, 'fast-hash password path')} (md5/sha*)")
+        if libraries:
+            parts.append(f"also uses {', '.join(libraries)}")
+        status = "unprotected" if plaintext or not libraries else "partial"
+        return Assessment(status, "; ".join(parts) or _count(findings))
     if libraries:
         return Assessment("protected", f"passwords hashed with {', '.join(libraries)}")
     return None
+
+
+def settings_and_secrets(project: Project, findings: list[Finding]) -> Assessment | None:
+    if not project.fastapi:
+        return None
+    by_slug = _by_slug(findings)
+    labels = (("hardcoded-secret", "hard-coded secret"), ("fastapi-debug-enabled", "debug mode on"),
+              ("exception-details-in-response", "exception details returned to clients"),
+              ("dev-server-exposed", "dev server with reload on 0.0.0.0"))
+    parts = [f"{len(by_slug[slug])} × {label}" if len(by_slug[slug]) > 1 else label
+             for slug, label in labels if by_slug.get(slug)]
+    if not findings:
+        return Assessment("protected", "no hard-coded secrets, debug mode or leaked exception details found")
+    serious = any(f.severity.rank >= 3 or f.rule.slug in ("fastapi-debug-enabled", "exception-details-in-response")
+                  for f in findings)
+    return Assessment("unprotected" if serious else "partial", "; ".join(parts) or _count(findings))
+
+
+def _count(findings: list[Finding]) -> str:
+    return plural(len(findings), "finding")
 
 
 ASSESSORS: dict[str, Callable[[Project, list[Finding]], Assessment | None]] = {
@@ -175,6 +211,7 @@ ASSESSORS: dict[str, Callable[[Project, list[Finding]], Assessment | None]] = {
     "concurrency": concurrency,
     "clickjacking": clickjacking,
     "password-storage": password_storage,
+    "settings-and-secrets": settings_and_secrets,
 }
 
 

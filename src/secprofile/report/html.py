@@ -112,7 +112,7 @@ def _findings(out: _Builder, result: ScanResult) -> None:
             out.raw(" ")
             out.element("code", f"{finding.rule.code} {finding.rule.slug}")
             out.raw(" ")
-            out.element("span", f"line {loc.line} · CWE-{finding.rule.cwe} · confidence {finding.confidence.value}",
+            out.element("span", f"line {loc.line} · CWE-{finding.cwe} · confidence {finding.confidence.value}",
                         "muted")
             out.element("div", finding.message)
             if finding.snippet.strip():

@@ -16,7 +16,7 @@ def finding_dict(finding: Finding) -> dict:
         "rule": finding.rule.code,
         "slug": finding.rule.slug,
         "title": finding.rule.title,
-        "cwe": finding.rule.cwe,
+        "cwe": finding.cwe,
         "severity": finding.severity.value,
         "confidence": finding.confidence.value,
         "control": finding.rule.control,

@@ -61,7 +61,7 @@ def _result(root: str, finding: Finding, index: int) -> dict:
         "locations": [_location(root, loc.path, loc.line, loc.column, loc.last_line)],
         "partialFingerprints": {"secprofile/v1": finding.fingerprint},
         "properties": {"severity": finding.severity.value, "confidence": finding.confidence.value,
-                       "control": finding.rule.control},
+                       "control": finding.rule.control, "cwe": f"CWE-{finding.cwe}"},
     }
     if finding.flow:
         result["codeFlows"] = [{

@@ -80,6 +80,7 @@ class Hit:
     confidence: Confidence | None = None
     symbol: str | None = None  # enclosing function/class/route, for the fingerprint
     flow: tuple[FlowStep, ...] = ()
+    cwe: int | None = None  # a more specific CWE than the rule's, for this variant of the pattern
 
 
 @dataclass(frozen=True)

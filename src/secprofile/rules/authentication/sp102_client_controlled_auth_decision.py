@@ -280,6 +280,8 @@ def client_controlled_auth_decision(ctx: FileContext) -> Iterator[Hit]:
                     Location.of(ctx.relpath, part),
                     f"access decided by the client-controlled {value.described} ({how}); any caller can send it",
                     symbol=scope.qualname,
+                    # An unsigned cookie trusted for a decision is CWE-565 precisely.
+                    cwe=565 if value.kind == "cookie" else None,
                 )
 
 

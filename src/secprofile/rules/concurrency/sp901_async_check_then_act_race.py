@@ -425,6 +425,8 @@ def async_check_then_act_race(node: ast.AsyncFunctionDef, ctx: FileContext) -> I
             continue  # a cache filled with the awaited value
         if check.test is not None and _returns_state(check.test, check.name, timeline):
             continue  # ``if key in cache: return cache[key]``
+        if check.test is not None and not _gates(check.test, act):
+            continue  # the update happens whatever the check said
         if _callers_hold_lock(node, ctx, timeline):
             return
         reported.add(id(act.node))
@@ -455,6 +457,18 @@ def _uses_read(events: list[_Event], index: int, act: _Event) -> bool:
     stmt = events[index].stmt
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
     return any(isinstance(t, ast.Name) and t.id in act.value_names for t in targets)
+
+
+_EXITS = (ast.Raise, ast.Return, ast.Continue, ast.Break)
+
+
+def _gates(test: ast.AST, act: _Event) -> bool:
+    """The check decides whether the update runs: the update is inside the ``if``, or a branch exits."""
+    branches = list(getattr(test, "body", [])) + list(getattr(test, "orelse", []))
+    inside = {id(n) for stmt in branches for n in ast.walk(stmt)}
+    if any(id(n) in inside for n in (act.node, act.stmt, act.anchor) if n is not None):
+        return True
+    return any(isinstance(stmt, _EXITS) for stmt in branches)
 
 
 def _returns_state(test_stmt: ast.AST, name: str | None, timeline: _Timeline) -> bool:

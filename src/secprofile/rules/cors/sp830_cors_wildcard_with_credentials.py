@@ -7,6 +7,7 @@ from typing import Iterator
 from secprofile.model.project import Project
 from secprofile.rules.base import Confidence, Hit, Severity, rule
 from secprofile.rules.cors._common import cors_configs
+from secprofile.rules.validation._common import functions
 from secprofile.source.location import Location
 
 _ALLOW_ORIGIN = "access-control-allow-origin"
@@ -124,15 +125,8 @@ def _reflecting_middleware(project: Project) -> Iterator[Hit]:
         if function.qualname in seen or "headers" not in function.reads:
             continue
         seen.add(function.qualname)
-        tree = project.tree(function.location.path)
-        node = None
-        if tree is not None:
-            for candidate in ast.walk(tree):
-                if isinstance(candidate, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
-                        candidate.lineno == function.location.line and candidate.name == function.name:
-                    node = candidate
-                    break
-        if node is None:
+        node = functions(project).node(function)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         found = _reflection(node)
         if found is not None:

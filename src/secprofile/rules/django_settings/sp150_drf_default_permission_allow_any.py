@@ -65,7 +65,7 @@ def uses_drf(project, module: SettingsModule) -> bool:
     title="DRF default permission is AllowAny",
     severity=Severity.HIGH,
     confidence=Confidence.HIGH,
-    cwe=276,
+    cwe=306,
     control="authentication",
     kind="project",
     frameworks=("django",),
@@ -129,7 +129,7 @@ def drf_default_permission_allow_any(project) -> Iterator[Hit]:
 
     ## References
     - https://www.django-rest-framework.org/api-guide/permissions/#setting-the-permission-policy
-    - https://cwe.mitre.org/data/definitions/276.html
+    - https://cwe.mitre.org/data/definitions/306.html
     """
     hits = []
     relying: list[str] | None = None

@@ -30,7 +30,7 @@ def wildcard_hosts(value: object) -> list[str]:
     title="ALLOWED_HOSTS accepts any host",
     severity=Severity.MEDIUM,
     confidence=Confidence.HIGH,
-    cwe=20,
+    cwe=183,
     control="settings-and-secrets",
     kind="project",
     frameworks=("django",),
@@ -76,7 +76,7 @@ def allowed_hosts_wildcard(project) -> Iterator[Hit]:
     ## References
     - https://docs.djangoproject.com/en/stable/ref/settings/#allowed-hosts
     - https://docs.djangoproject.com/en/stable/topics/security/#host-header-validation
-    - https://cwe.mitre.org/data/definitions/20.html
+    - https://cwe.mitre.org/data/definitions/183.html
     """
     hits = []
     for module in judged(project, deploy_only=True):

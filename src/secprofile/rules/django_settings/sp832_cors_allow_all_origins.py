@@ -121,7 +121,8 @@ def cors_allow_all_origins(project) -> Iterator[Hit]:
             message = (f"{what} in {where(module)}, with CORS_ALLOW_CREDENTIALS: any site can make logged-in "
                        "requests and read the responses")
         else:
-            message = f"{what} in {where(module)}; without credentials, only responses to anonymous requests are exposed"
+            message = (f"{what} in {where(module)}; without credentials, only responses to anonymous requests "
+                       "are exposed")
         hits.append(setting_hit(module, setting, message, severity=None if with_cookies else Severity.LOW,
                                 confidence=confidence(module)))
     yield from unique(hits)

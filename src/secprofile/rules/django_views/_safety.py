@@ -26,14 +26,17 @@ SAFE_CALLS = frozenset({
     "bleach.linkify", "nh3.clean", "django.utils.timezone.now", "django.utils.formats.date_format",
     "django.utils.formats.number_format", "django.utils.http.urlencode", "urllib.parse.quote",
     "urllib.parse.urlencode", "urllib.parse.quote_plus", "django.utils.encoding.iri_to_uri",
-    "django.utils.text.slugify", "uuid.uuid4",
+    "django.utils.text.slugify", "uuid.uuid4", "django.forms.utils.flatatt",
 })
+# Unknown helpers that turn raw input into markup: their result is as dangerous as their input.
+MARKUP_PRODUCERS = ("markdown", "json", "dumps", "textile", "rst", "docutils", "publish", "commonmark", "mistune")
 SAFE_BUILTINS = frozenset({"int", "len", "float", "bool", "round", "abs", "min", "max", "sum", "hex", "ord",
                            "range", "enumerate", "sorted", "id", "hash"})
 SAFE_TAILS = frozenset({"gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy",
                         "ugettext", "ugettext_lazy", "_", "escape", "conditional_escape", "format_html",
                         "format_html_join", "render_to_string", "mark_safe", "json_script", "clean", "sanitize",
-                        "sanitize_html", "clean_html", "escape_html", "html_escape", "bleach_clean", "static", "reverse"})
+                        "sanitize_html", "clean_html", "escape_html", "html_escape", "bleach_clean", "static",
+                        "reverse"})
 # Methods whose result is escaped or built from safe parts (forms and widgets render through templates).
 SAFE_METHODS = frozenset({"render", "as_p", "as_table", "as_ul", "as_div", "as_widget", "as_text", "label_tag",
                           "as_hidden", "render_to_string", "isoformat", "strftime", "count", "index", "find"})
@@ -103,6 +106,9 @@ class Safety:
         if isinstance(node, ast.FormattedValue):
             return self.judge(node.value, depth + 1, visiting)
         if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Mult):  # "&nbsp;" * depth: a count cannot inject markup
+                left, right = self.judge(node.left, depth + 1, visiting), self.judge(node.right, depth + 1, visiting)
+                return SAFE if left.safe or right.safe else left
             return self._all([node.left, node.right], depth, visiting)
         if isinstance(node, ast.BoolOp):
             return self._all(node.values, depth, visiting)
@@ -197,11 +203,12 @@ class Safety:
         while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
             root = root.func if isinstance(root, ast.Call) else root.value
         local = isinstance(root, ast.Name) and (
-            root.id in self.params or root.id in self.assigned or root.id in self.loop_vars or root.id in ("self", "cls"))
+            root.id in self.params or root.id in self.assigned or root.id in self.loop_vars
+            or root.id in ("self", "cls"))
         if not local and self.ctx.resolve(node) is not None:
             return self._global(node)
-        strong = _rooted_in(node, self.params) or _is_request_data(node) or (
-            isinstance(root, ast.Name) and root.id in self.loop_vars)
+        strong = (_rooted_in(node, self.params) and not (isinstance(root, ast.Name) and root.id in ("self", "cls"))) \
+            or _is_request_data(node) or (isinstance(root, ast.Name) and root.id in self.loop_vars)
         return Verdict(False, _text(node), strong=strong)
 
     def _call(self, node: ast.Call, depth, visiting) -> Verdict:
@@ -217,8 +224,10 @@ class Safety:
                     return self._all(node.args, depth, visiting)
         func = node.func
         if isinstance(func, ast.Attribute):
-            if func.attr in SAFE_METHODS:
+            if func.attr in SAFE_METHODS or func.attr.startswith("render"):
                 return SAFE
+            if func.attr == "translate" and node.args and self._global(node.args[0]).safe:
+                return SAFE  # str.translate with an escaping table
             receiver = self.judge(func.value, depth + 1, visiting)
             if func.attr in STRING_METHODS:
                 if not receiver.safe:
@@ -229,7 +238,9 @@ class Safety:
         args = list(node.args) + [k.value for k in node.keywords]
         verdict = self._all(args, depth, visiting)
         if not verdict.safe:
-            return Verdict(False, _text(node), verdict.strong)
+            name = (resolved or _text(func)).rsplit(".", 1)[-1].lower()
+            producer = any(word in name for word in MARKUP_PRODUCERS)
+            return Verdict(False, _text(node), verdict.strong and producer)
         if isinstance(func, ast.Attribute):
             receiver = self.judge(func.value, depth + 1, visiting)
             if not receiver.safe and _is_request_data(func.value):

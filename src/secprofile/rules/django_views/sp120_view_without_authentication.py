@@ -127,6 +127,7 @@ def django_view_without_authentication(project: Project) -> Iterator[Hit]:
             continue  # authentication_classes = []: SP122's
         if public_by_design(view):
             continue
+        confidence_floor = None
         if view.state_changing:
             why = "changes state"
         else:
@@ -134,6 +135,8 @@ def django_view_without_authentication(project: Project) -> Iterator[Hit]:
             if not reads:
                 continue
             why = f"returns {short(reads[0][1].qualname)} rows of every user"
+            if not any(query is not None and query.private_filter for query, _ in reads):
+                confidence_floor = Confidence.MEDIUM  # no explicit non-public filter: may be public by design
         inherited = ""
         confidence = None
         if view.framework == "drf" and view.permissions is not None:
@@ -144,7 +147,7 @@ def django_view_without_authentication(project: Project) -> Iterator[Hit]:
                 inherited = "; DRF's default permission is AllowAny and the settings set no other"
                 if source == "assumed":
                     confidence = Confidence.MEDIUM
-        if not view.routed:
+        if not view.routed or confidence_floor is not None:
             confidence = Confidence.MEDIUM
         yield Hit(
             view.location,

@@ -36,8 +36,10 @@ def django_object_lookup_without_owner_check(project: Project) -> Iterator[Hit]:
     (or an `owner`/`user`/`author`-like relation), or is the user model itself.
 
     Writes (the object is saved, deleted, updated or bound to a form or serializer that is
-    saved) are reported with high confidence; reads with medium confidence, unless the lookup
-    selects public content (`published=True`). Views restricted by a permission, staff flag,
+    saved) are reported with high confidence; reads with medium confidence when the object reaches
+    the response (returned, rendered, serialized, put in a context), unless the lookup selects
+    public content (`published=True`). A row only used as a reference (the post a new comment
+    goes under) is not reported. Views restricted by a permission, staff flag,
     `user_passes_test` or an object-level DRF permission are not reported; views with no login
     at all are SP120's.
 
@@ -121,8 +123,8 @@ def django_object_lookup_without_owner_check(project: Project) -> Iterator[Hit]:
                 info = model_of(project, query)
                 if info is None or not info.user_owned:
                     continue
-                if not query.written and query.public_filter:
-                    continue
+                if not query.written and (query.public_filter or not query.exposed):
+                    continue  # a public row, or one only used as a reference (the post a comment goes under)
                 key = (query.location.path, query.location.line, query.location.column)
                 if key in reported:
                     continue

@@ -104,7 +104,8 @@ def queryset_not_scoped_to_user(project: Project) -> Iterator[Hit]:
             continue
         if not considered(project, view) or not view.evidence or authorizing(view):
             continue
-        if view.overrides & {"get_object", "filter_queryset"} and _mentions_user(view, ("get_object", "filter_queryset")):
+        scoping = ("get_object", "filter_queryset")
+        if view.overrides & set(scoping) and _mentions_user(view, scoping):
             continue
         if _custom_filter_backends(project, view):
             continue
@@ -137,7 +138,7 @@ def queryset_not_scoped_to_user(project: Project) -> Iterator[Hit]:
             f"{short(view.target)} serves {short(info.qualname)} rows to any logged-in user ({source} is not "
             f"filtered by request.user and no object-level permission applies), so users can {effect} each "
             "other's rows",
-            confidence=None if writes or not info.public_flags else Confidence.MEDIUM,
+            confidence=None if writes else Confidence.MEDIUM,
             symbol=view.target,
         )
 

@@ -67,7 +67,7 @@ def template_safe_filter(project: Project) -> Iterator[Hit]:
     """
     for facts in sorted(project.templates(), key=lambda f: f.relpath):
         template = facts.template
-        if template is None:
+        if template is None or not template.has_markup:
             continue
         for output in template.outputs:
             if not output.is_risky:

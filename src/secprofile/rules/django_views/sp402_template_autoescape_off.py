@@ -67,7 +67,7 @@ def template_autoescape_off(project: Project) -> Iterator[Hit]:
     """
     for facts in sorted(project.templates(), key=lambda f: f.relpath):
         template = facts.template
-        if template is None:
+        if template is None or not template.has_markup:
             continue
         for block in template.autoescape_off:
             risky = [o for o in block.outputs if o.is_risky]

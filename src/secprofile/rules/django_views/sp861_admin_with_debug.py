@@ -11,7 +11,7 @@ from secprofile.rules.base import Confidence, Hit, Severity, rule
     code="SP861",
     slug="admin-with-debug",
     title="Django admin mounted while DEBUG is on in deployed settings",
-    severity=Severity.MEDIUM,
+    severity=Severity.LOW,
     confidence=Confidence.HIGH,
     cwe=489,
     control="admin-panel",
@@ -26,7 +26,8 @@ def admin_with_debug(project: Project) -> Iterator[Hit]:
     Reports the mount of the Django admin site when a deployed settings module (production by
     name, the one `wsgi.py`/`asgi.py` uses, or the only one) has `DEBUG` on, or reads it from the
     environment with `True` as the default. One finding at the admin mount per such settings module.
-    DEBUG itself is reported by the settings rules; this one records what it exposes here.
+    DEBUG itself is reported by the settings rules (SP710); this low-severity finding records what
+    it exposes here, at the admin mount, and does not duplicate the DEBUG finding's severity.
 
     ## Why is this bad?
     With DEBUG on, any error page (a bad lookup in the admin, a 404 listing every URL pattern)

@@ -122,7 +122,7 @@ class JwtSite:
         args = self.call.args
         if any(isinstance(a, ast.Starred) for a in args[: position + 1]):
             return None
-        if self.library == "pyjwt" and self.operation == "decode" and position >= 2 and self.pyjwt1_verify() is not None:
+        if position >= 2 and self.pyjwt1_verify() is not None:
             position += 1  # PyJWT 1.x: decode(jwt, key, verify, algorithms, options)
         return args[position] if position < len(args) else None
 

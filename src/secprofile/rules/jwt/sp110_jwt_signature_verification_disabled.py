@@ -67,7 +67,9 @@ def jwt_signature_verification_disabled(project: Project) -> Iterator[Hit]:
     PyJWT 2 ignores `verify=False` (only `options` switches the check off); when the
     requirements pin PyJWT 2 or later, `verify=False` is not reported. Test files are not
     scanned. A token whose signature was verified earlier by a gateway and is only read here
-    is reported (at high severity when its use is unclear); suppress with the reason.
+    is reported (at high severity when its use is unclear); suppress with the reason. A
+    `jwt.PyJWT()` instance created inside a function and called later is not followed (module-level
+    instances and `jwt.PyJWT().decode(...)` are).
 
     ## References
     - https://pyjwt.readthedocs.io/en/stable/usage.html#reading-the-claimset-without-validation

@@ -15,9 +15,6 @@ _STORE_METHODS = frozenset({"create", "update", "get_or_create", "update_or_crea
 _QUERY_METHODS = frozenset({"filter", "get", "exclude", "filter_by", "get_or_none", "first"})
 _DOCUMENT_METHODS = frozenset({"insert_one", "insert_many", "update_one", "update_many", "replace_one",
                                "find_one_and_update", "hset", "hmset", "append", "insert"})
-_ORM_BASE_HINTS = ("models.Model", "DeclarativeBase", "declarative_base", "SQLModel", "AbstractUser",
-                   "AbstractBaseUser", "tortoise", "peewee", "mongoengine", "beanie", "Document", ".Base",
-                   "odmantic", "ormar", "piccolo")
 _SCHEMA_MODULE_WORDS = frozenset({"schemas", "schema", "serializers", "forms", "dto", "dtos", "requests",
                                   "payloads", "api_models", "validators"})
 _MODEL_MODULE_WORDS = frozenset({"models", "model", "entities", "entity", "orm", "tables", "db", "database",
@@ -179,6 +176,9 @@ class _Models:
                 )
             elif variable is not None and variable.call:  # Base = declarative_base()
                 result = self.canonical(variable.call).startswith(_ORM_ROOTS)
+            elif name.endswith(".Model"):  # Flask-SQLAlchemy: db = SQLAlchemy(); class User(db.Model)
+                owner = self.project.variables.get(name[: -len(".Model")])
+                result = bool(owner and owner.call and "SQLAlchemy" in owner.call)
         self._memo[name] = result
         return result
 
@@ -298,13 +298,16 @@ def _in_model_class(ctx: FileContext, models: _Models) -> bool:
         if isinstance(node, ast.ClassDef):
             if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "password" for s in node.body):
                 return False
-            return models.is_orm(f"{ctx.module}.{node.name}") or any(
-                _orm_base(ctx.resolve(base) or text(base)) for base in node.bases)
+            qualname = f"{ctx.module}.{node.name}"
+            if models.known(qualname):
+                return models.is_orm(qualname)
+            return any(_orm_base(ctx.resolve(base) or text(base)) for base in node.bases)
     return False
 
 
 def _orm_base(name: str) -> bool:
-    return any(hint in name or name.endswith(hint.lstrip(".")) for hint in _ORM_BASE_HINTS) or name == "Base"
+    """A loose test for base classes outside the project: ``models.Model``, ``db.Model``, ``Base``."""
+    return name.startswith(_ORM_ROOTS) or name.rsplit(".", 1)[-1] in ("Base", "Model", "Document", "SQLModel")
 
 
 def _raw_dict_entry(node: ast.AST, function, line: int, ctx: FileContext) -> str | None:

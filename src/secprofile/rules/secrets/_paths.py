@@ -16,7 +16,9 @@ _DEV_SETTINGS_FILE = re.compile(
     r"|(?:dev|development|local|test|testing|ci)[_.-]?(?:settings|config|conf)"
     r"|local_settings)$"
 )
-_DEV_CLASS = re.compile(r"(?:^|(?<=[a-z0-9_]))(?:Dev|Development|Local|Test|Testing|CI)(?=[A-Z_]|$)|^(?:dev|test|local)_")
+_DEV_CLASS = re.compile(
+    r"(?:^|(?<=[a-z0-9_]))(?:Dev|Development|Local|Test|Testing|CI)(?=[A-Z_]|$)|^(?:dev|test|local)_"
+)
 
 
 def is_test_path(relpath: str) -> bool:

@@ -100,6 +100,7 @@ _NAMEY_WORDS = frozenset({
     "session", "auth", "bearer", "header", "field", "name", "type", "user", "username", "confirm", "new", "old",
     "jwt", "cookie", "grant", "client", "credentials", "invalid", "expired", "missing", "required",
 })
+_REGEX = re.compile(r"\\[dwsWDSbBAZ]|\(\?[:=!P<]|\[\^|\]\+|\]\*|\]\{\d")
 _PASSWORD_HASH = re.compile(r"^(?:\$2[abxy]?\$\d\d\$|\$argon2|\$scrypt\$|\$pbkdf2|pbkdf2_sha\d+\$|argon2\$|bcrypt\$|"
                             r"bcrypt_sha256\$|scrypt\$|sha1\$|md5\$|\{SSHA\}|\{SHA\})")
 
@@ -166,6 +167,8 @@ def looks_like_secret(value: str, kind: str, strict: bool = False) -> bool:
         return False  # "access_token", "x-api-key": the name of a field or header
     if text.lower() in ("bearer", "basic", "jwt", "hs256", "rs256", "es256"):
         return False
+    if _REGEX.search(text):
+        return False  # a regular expression: [^\W\d]\w*, (?P<token>...)
     return True
 
 

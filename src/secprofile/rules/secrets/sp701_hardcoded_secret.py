@@ -314,16 +314,16 @@ class _Scanner:
     def _env_read(self, call: ast.Call) -> tuple[str, ast.AST | None] | None:
         """``(variable, default node)`` for an environment or settings read with a default."""
         func = self.names.resolve(call.func) or ""
+        if func == "builtins.getattr":  # getattr(settings, "API_KEY", "fallback")
+            name = call.args[1] if len(call.args) == 3 else None
+            if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                return name.value, call.args[2]
+            return None
         key = call.args[0] if call.args else _argument(call, None, "key")
         key_text = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
         if key_text is None:
             return None
-        if func in _ENV_GETTERS or func.endswith("decouple.config") or func == "builtins.getattr":
-            if func == "builtins.getattr":
-                key = call.args[1] if len(call.args) > 1 else None
-                if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or len(call.args) < 3:
-                    return None
-                return key.value, call.args[2]
+        if func in _ENV_GETTERS or func.endswith("decouple.config"):
             return key_text, _argument(call, 1, "default")
         if self._is_environ_reader(call.func):
             if isinstance(call.func, ast.Attribute):  # env.str("X", "default")

@@ -22,6 +22,7 @@ from secprofile.model.module import ClassFacts, FunctionFacts
 from secprofile.model.values import Literal
 from secprofile.source.location import Location
 from secprofile.source.names import ModuleNames
+from secprofile.source.parsing import Unreadable, decode_source
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -72,7 +73,7 @@ SIGNATURE_FUNCTIONS = frozenset(
      "svix.Webhook.verify", "nacl.signing.VerifyKey"}
 )
 SIGNATURE_NAME = re.compile(r"signature|hmac|webhook|construct_event|compare_digest|^verify$|verify_header|"
-                            r"verify_request", re.I)
+                            r"verify_request|valid_request|verify_payload", re.I)
 # Deserialisers, not validators (``yaml.load`` is someone else's finding).
 NOT_VALIDATORS = ("json.", "orjson.", "ujson.", "simplejson.", "yaml.", "pickle.", "marshal.", "toml.", "tomllib.",
                   "urllib.", "builtins.")
@@ -170,11 +171,28 @@ def names_in(node: ast.AST | None) -> set[str]:
 
 
 class Functions:
-    """Finds the AST of summarised functions and classes: one walk per file, on first use."""
+    """Finds the AST of summarised functions and classes.
+
+    Only the definition's own lines are parsed (far cheaper than the whole file, which matters
+    for big framework modules); line numbers are shifted back and columns kept, so locations
+    are the file's. An odd snippet falls back to the whole file's tree.
+    """
 
     def __init__(self, project):
         self.project = project
+        self._lines: dict[str, list[str] | None] = {}
         self._index: dict[str, dict[tuple[int, str], ast.AST]] = {}
+        self._nodes: dict[tuple[str, int, str], ast.AST | None] = {}
+
+    def _file_lines(self, path: str) -> list[str] | None:
+        if path not in self._lines:
+            root = self.project.root
+            try:
+                text = decode_source((root / path if root.is_dir() else root).read_bytes())
+                self._lines[path] = text.splitlines(keepends=True)
+            except (OSError, Unreadable):
+                self._lines[path] = None
+        return self._lines[path]
 
     def _file(self, path: str) -> dict[tuple[int, str], ast.AST]:
         index = self._index.get(path)
@@ -188,8 +206,33 @@ class Functions:
             self._index[path] = index
         return index
 
+    def _snippet(self, path: str, line: int, end: int, name: str) -> ast.AST | None:
+        lines = self._file_lines(path)
+        if not lines or line < 1 or end < line or end > len(lines):
+            return None
+        chunk = lines[line - 1:end]
+        indented = chunk[0][:1] in (" ", "\t")
+        source = ("if 1:\n" if indented else "") + "".join(chunk)
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        body = tree.body[0].body if indented and tree.body and isinstance(tree.body[0], ast.If) else tree.body
+        node = body[0] if body else None
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or node.name != name:
+            return None
+        ast.increment_lineno(node, line - node.lineno)
+        return node if node.lineno == line else None
+
     def node(self, facts: FunctionFacts | ClassFacts):
-        return self._file(facts.location.path).get((facts.location.line, facts.name))
+        location = facts.location
+        key = (location.path, location.line, facts.name)
+        if key not in self._nodes:
+            found = self._snippet(location.path, location.line, location.last_line, facts.name)
+            if found is None:
+                found = self._file(location.path).get((location.line, facts.name))
+            self._nodes[key] = found
+        return self._nodes[key]
 
 
 def functions(project) -> Functions:
@@ -445,6 +488,14 @@ class RequestFlow:
                 continue
             default = self._default_of(arg)
             marker = self._marker(default) or self._annotated_marker(arg.annotation)
+            if marker == "Depends" and self.helpers:
+                # ``body: dict = Depends(read_json)`` where the dependency returns the raw body
+                target = self._dependency(default) or self._dependency(self._annotated_depends(arg.annotation))
+                if target in self.helpers:
+                    origin = Origin("raw", arg, f"Depends({target.rsplit('.', 1)[-1]})", via=target, stmt=arg)
+                    self.env[arg.arg] = origin
+                    self.origins.append(origin)
+                continue
             if marker not in (None, "Body"):
                 continue
             if annotation in ("builtins.dict", "typing.Dict", "typing.Mapping", "typing.Any", "builtins.object",
@@ -454,6 +505,21 @@ class RequestFlow:
                 self.origins.append(origin)
             elif annotation and self.models.kind(annotation) == "pydantic":
                 self.schema_vars[arg.arg] = self.models.canonical(annotation) or annotation
+
+    def _dependency(self, call: ast.AST | None) -> str | None:
+        if not isinstance(call, ast.Call):
+            return None
+        target = call.args[0] if call.args else keyword(call, "dependency")
+        name = self.names.resolve(target) if isinstance(target, (ast.Name, ast.Attribute)) else None
+        return (self.project.names.canonical(name) or name) if name else None
+
+    def _annotated_depends(self, annotation: ast.AST | None) -> ast.AST | None:
+        if isinstance(annotation, ast.Subscript) and (self.names.resolve(annotation.value) or "").endswith("Annotated"):
+            elements = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else []
+            for extra in elements[1:]:
+                if self._marker(extra) == "Depends":
+                    return extra
+        return None
 
     def _default_of(self, arg: ast.arg) -> ast.AST | None:
         args = self.node.args
@@ -560,8 +626,11 @@ class RequestFlow:
             return None
         if isinstance(node, ast.DictComp):
             generator = node.generators[0] if node.generators else None
-            if generator is None or generator.ifs:
-                return None  # a filtered comprehension is an allow-list (or a deny-list): not blind
+            if generator is None:
+                return None
+            key = node.key.id if isinstance(node.key, ast.Name) else None
+            if key is None or any(key_guard(sub, key) for test in generator.ifs for sub in ast.walk(test)):
+                return None  # filtered by an allow-list: not blind
             iterable = generator.iter
             if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute) and \
                     iterable.func.attr == "items":
@@ -865,8 +934,16 @@ class RequestFlow:
         sink = self._sink(call, callee, canonical, method)
         if sink is not None:
             what, target, splatted = sink
-            explicit = frozenset(item.arg for item in call.keywords if item.arg)
-            for origin in self._mentioned(splatted, consumed):
+            explicit = set(item.arg for item in call.keywords if item.arg)
+            update = keyword(call, "update")  # ``Item.model_validate(item_in, update={"owner_id": ...})``
+            if isinstance(update, ast.Dict):
+                explicit |= {k.value for k in update.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+            explicit = frozenset(explicit)
+            found = self._mentioned(splatted, consumed)
+            for arg in splatted:  # a validated object passed whole: ``Hero.model_validate(hero_in)``
+                if isinstance(arg, ast.Name) and arg.id in self.schema_vars and arg.id not in self.env:
+                    found.append(self._schema_origin(arg, arg.id, None))
+            for origin in found:
                 origin.mass_assigned = True
                 self.sinks.append(Sink(stmt, origin, what, target, explicit))
             return
@@ -1022,21 +1099,32 @@ class RequestFlow:
         origin.mass_assigned = True
         self.sinks.append(Sink(stmt, origin, f"setattr({unparse(obj, 20)}, {key}, ...) loop", None))
 
-    def _guarded(self, body: list[ast.stmt], key: str, obj: ast.AST) -> bool:
-        """An allow-list (or deny-list) test on the key: ``if k in ALLOWED``; ``hasattr`` is not one."""
-        obj_names = names_in(obj)
-        for sub in ast.walk(ast.Module(body=body, type_ignores=[])):
-            if isinstance(sub, ast.Compare) and isinstance(sub.left, ast.Name) and sub.left.id == key:
-                if not any(isinstance(op, (ast.In, ast.NotIn, ast.Eq, ast.NotEq)) for op in sub.ops):
-                    continue
-                comparators = sub.comparators
-                text = " ".join(unparse(c, 200) for c in comparators)
-                if any(names_in(c) & obj_names for c in comparators) and obj_names:
-                    continue  # ``k in obj.__dict__``: every attribute is allowed
-                if re.search(r"__table__|\.columns|__dict__|model_fields|__fields__|_meta", text):
-                    continue
-                return True
+    def _guarded(self, body: list[ast.stmt], key: str, obj: ast.AST | None) -> bool:
+        """An allow-list (or a real deny-list) test on the key: ``if k in ALLOWED``; ``hasattr`` is not one."""
+        return any(key_guard(sub, key, obj) for sub in ast.walk(ast.Module(body=body, type_ignores=[])))
+
+
+def key_guard(node: ast.AST, key: str, obj: ast.AST | None = None) -> bool:
+    """Does ``node`` test the key against a list? ``k in ALLOWED``, ``k not in PROTECTED``,
+    ``k in ("name", "bio")``. Not: ``k in obj.__dict__`` / ``__table__.columns`` (every column is
+    allowed), nor ``k != "csrfmiddlewaretoken"`` (a deny-list without a privileged name)."""
+    if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == key):
         return False
+    if not any(isinstance(op, (ast.In, ast.NotIn, ast.Eq, ast.NotEq)) for op in node.ops):
+        return False
+    comparators = node.comparators
+    obj_names = names_in(obj)
+    if obj_names and any(names_in(c) & obj_names for c in comparators):
+        return False
+    text = " ".join(unparse(c, 200) for c in comparators)
+    if re.search(r"__table__|\.columns|__dict__|model_fields|__fields__|_meta|__mapper__", text):
+        return False
+    if all(isinstance(op, (ast.NotIn, ast.NotEq)) for op in node.ops):
+        literals = [e for c in comparators for e in (c.elts if isinstance(c, (ast.Tuple, ast.List, ast.Set)) else [c])]
+        if literals and all(isinstance(e, ast.Constant) for e in literals) and not any(
+                isinstance(e.value, str) and PRIVILEGED_FIELD.match(e.value) for e in literals):
+            return False
+    return True
 
 
 def _target_names(target: ast.AST) -> Iterator[str]:
@@ -1114,7 +1202,9 @@ def _candidate(project, function: FunctionFacts, helpers: frozenset[str]) -> tup
     if fastapi:
         if function.method_calls & RAW_READS:
             return fastapi, django
-        if helpers and any((project.names.canonical(c) or c) in helpers for c in function.calls):
+        if helpers and (any((project.names.canonical(c) or c) in helpers for c in function.calls) or any(
+                (project.names.canonical(p.dependency) or p.dependency) in helpers for p in function.params
+                if p.dependency)):
             return fastapi, django
         if _sink_evidence(project, function) and any(
                 _DICT_ANNOTATION.match(p.annotation_text or "") or (p.annotation and models(project).is_schema(p.annotation))

@@ -26,9 +26,10 @@ def html_built_from_request_data(project: Project) -> Iterator[Hit]:
     `request.POST`, cookies, headers) through string building and helper functions, across
     modules, into HTML that no template engine escapes: FastAPI/Starlette `HTMLResponse`,
     `Response(..., media_type="text/html")`, Django `HttpResponse` and its error
-    subclasses (HTML unless another `content_type` is given), `markupsafe.Markup`, and
-    Jinja2 templates rendered with autoescaping off (`jinja2.Template(...).render(...)`,
-    `Environment()` without `autoescape`). One finding per response reached.
+    subclasses (HTML unless another `content_type` is given) and `markupsafe.Markup`. The
+    output of Jinja2 templates rendered with autoescaping off (`jinja2.Template(...).render(...)`,
+    `Environment()` without `autoescape`) carries its context unescaped into those responses.
+    One finding per response reached.
 
     `html.escape`, `markupsafe.escape` and `django.utils.html.escape` sanitise, as do numeric
     casts and allow-lists. `mark_safe`, `SafeString` and `format_html` misuse, and
