@@ -312,3 +312,26 @@ def test_enum_and_literal_body_fields_are_not_injectable(make_tree):
     })
     [finding] = findings(root)
     assert finding.location.line == 22 and "query.term" in finding.message
+
+
+def test_class_based_view_helpers_and_local_imports(make_tree):
+    root = make_tree({
+        "shop/__init__.py": "",
+        "shop/views.py": """
+            from django.views.generic import ListView, View
+
+            class SearchView(ListView):
+                def get_search_term(self):
+                    return self.request.GET.get("q", "")
+
+                def get_queryset(self):
+                    return Product.objects.raw(f"SELECT * FROM product WHERE name = '{self.get_search_term()}'")
+
+            class ExportView(View):
+                def post(self, request):
+                    import subprocess as sp
+                    sp.call("export --format " + request.POST["fmt"], shell=True)
+        """,
+    })
+    found = sorted((f.rule.code, f.location.line) for f in findings(root))
+    assert found == [("SP501", 9), ("SP601", 14)]

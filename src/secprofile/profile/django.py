@@ -146,8 +146,6 @@ def admin_panel(project: Project, findings: list[Finding]) -> Assessment | None:
     if not mounts:
         return Assessment("not-applicable", "the Django admin is not mounted")
     paths = ", ".join(sorted({m.path or "<dynamic>" for m in mounts}))
-    if any(f.rule.code == "SP861" for f in findings):
-        return Assessment("unprotected", f"admin at {paths} with DEBUG on in deployed settings")
     if any(f.rule.code == "SP860" for f in findings):
         return Assessment("partial", f"admin at the default path {paths}")
     return Assessment("protected", f"admin at a non-default path ({paths})")

@@ -79,5 +79,11 @@ def debug_enabled_in_production(project) -> Iterator[Hit]:
                        "runs with debug pages on")
         else:
             message = f"DEBUG {shown(setting)} in {where(module)}"
+        # DEBUG with the admin mounted is the same root cause; say what it exposes, once.
+        mounts = [m for m in project.django.admin_mounts if not m.debug_only] if project.django else []
+        if mounts:
+            mount = mounts[0]
+            message += (f"; the admin site at /{(mount.path or '').lstrip('/')} ({mount.location.path}:"
+                        f"{mount.location.line}) then serves debug pages with settings and tracebacks")
         hits.append(setting_hit(module, setting, message, confidence=confidence(module)))
     yield from unique(hits)
