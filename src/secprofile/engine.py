@@ -105,19 +105,43 @@ def _run_file_rules(context: FileContext) -> tuple[list[tuple[str, Hit]], list[s
     return hits, errors
 
 
-def _walk(node, context, dispatch, hits, errors, failed) -> None:
-    for rule in dispatch.get(type(node), ()):
-        if rule.code in failed:
+_LEAVE = object()  # marks, on the walk's stack, the point where a node's subtree is done
+_SKIPPED_CHILDREN = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+
+
+def _walk(tree, context, dispatch, hits, errors, failed) -> None:
+    """One iterative pre-order walk per file, dispatching nodes to the rules that asked for
+    their type; ``context.stack`` holds the ancestors of the node being checked."""
+    ancestors = context.stack
+    stack: list = [tree]
+    rules_for = dispatch.get
+    while stack:
+        node = stack.pop()
+        if node is _LEAVE:
+            ancestors.pop()
             continue
-        try:
-            hits.extend((rule.code, hit) for hit in rule.check(node, context))
-        except Exception as error:
-            failed.add(rule.code)
-            errors.append(f"{rule.code} failed at line {getattr(node, 'lineno', '?')}: {type(error).__name__}: {error}")
-    context.stack.append(node)
-    for child in ast.iter_child_nodes(node):
-        _walk(child, context, dispatch, hits, errors, failed)
-    context.stack.pop()
+        rules = rules_for(type(node))
+        if rules:
+            for rule in rules:
+                if rule.code in failed:
+                    continue
+                try:
+                    hits.extend((rule.code, hit) for hit in rule.check(node, context))
+                except Exception as error:  # a rule bug must not lose the rest of the scan
+                    failed.add(rule.code)
+                    errors.append(f"{rule.code} failed at line {getattr(node, 'lineno', '?')}: "
+                                  f"{type(error).__name__}: {error}")
+        ancestors.append(node)
+        stack.append(_LEAVE)
+        children = []
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                children.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST) and not isinstance(value, _SKIPPED_CHILDREN):
+                children.append(value)
+        children.reverse()
+        stack.extend(children)
 
 
 def _analyze_batch(batch: list[tuple[FoundFile, bytes]]) -> list[FileResult]:

@@ -332,7 +332,7 @@ class _Extractor:
         self._module_block(tree.body, debug=False)
         views = []
         for qualname, node, class_name in iter_functions(tree.body, self.module):
-            if (class_name is not None and node.name in VIEW_METHODS) or node.decorator_list or any(
+            if (class_name is not None and node.name in VIEW_METHODS) or self._may_be_view_decorated(node) or any(
                     a.arg in ("request", "req") for a in node.args.args + node.args.posonlyargs):
                 views.append(self._view_code(node, qualname, class_name))
                 if class_name is None and node.decorator_list:
@@ -777,6 +777,15 @@ class _Extractor:
         return FieldDecl(name, callee, target, tuple(options))
 
     # ------------------------------------------------------------------ function bodies
+    def _may_be_view_decorated(self, node) -> bool:
+        """Decorated, and not only by decorators that never make a view (properties, caches, tags)."""
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            name = self.names.resolve(target) or _text(target)
+            if name.rsplit(".", 1)[-1] not in _NEVER_VIEW_DECORATORS:
+                return True
+        return False
+
     def _view_code(self, node, qualname: str, class_name: str | None) -> ViewCode:
         params = tuple(a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs)
         if node.args.vararg:
@@ -905,6 +914,15 @@ def _from_request(node: ast.AST, params: tuple[str, ...], user_names, data_names
         if isinstance(child, ast.Attribute) and child.attr in _REQUEST_DATA and _request_expr(child.value):
             return True
     return False
+
+
+# Decorators that never turn a function into a view: skipping them keeps library code cheap.
+_NEVER_VIEW_DECORATORS = frozenset({
+    "property", "cached_property", "classmethod", "staticmethod", "setter", "getter", "deleter", "wraps",
+    "lru_cache", "cache", "abstractmethod", "overload", "override", "contextmanager", "asynccontextmanager",
+    "filter", "simple_tag", "inclusion_tag", "tag", "register", "receiver", "total_ordering", "deconstructible",
+    "keep_lazy", "keep_lazy_text", "dataclass", "singledispatch", "singledispatchmethod", "fixture",
+})
 
 
 class _Body:
