@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from secprofile.config import Config
-from secprofile.engine import analyze_file
+from secprofile._analysis import analyze_file
 from secprofile.model.django_settings import DjangoSettings, classify, settings_facts
 from secprofile.model.project import link
 from secprofile.model.values import FromEnv, Literal, Unknown

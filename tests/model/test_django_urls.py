@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import pickle
 
-from secprofile.engine import analyze_file
+from secprofile._analysis import analyze_file
 from secprofile.model.django import django_facts
 from secprofile.model.project import link
 from secprofile.model.templates import template_facts

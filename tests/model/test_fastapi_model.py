@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from secprofile.engine import analyze_file
+from secprofile._analysis import analyze_file
 from secprofile.model.fastapi_app import FastAPIModel, Route
 from secprofile.model.project import Project, link
 from secprofile.model.values import FromEnv, Literal

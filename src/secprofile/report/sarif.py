@@ -77,7 +77,8 @@ def _result(root: str, finding: Finding, index: int) -> dict:
 
 
 def render_sarif(result: ScanResult) -> str:
-    rules = sorted({f.rule for f in result.findings} | set(result.rules), key=lambda r: r.code)
+    # The rules that have results: the same list whether the result was computed or cached.
+    rules = sorted({f.rule for f in result.findings}, key=lambda r: r.code)
     index = {rule.code: i for i, rule in enumerate(rules)}
     run: dict = {
         "tool": {

@@ -191,6 +191,20 @@ def all_rules() -> tuple[Rule, ...]:
     return tuple(sorted(found.values(), key=lambda r: r.code))
 
 
+def rules_in_modules(pairs) -> dict[str, Rule]:
+    """``{code: Rule}`` for ``(code, module)`` pairs, importing only those modules."""
+    found: dict[str, Rule] = {}
+    for code, module_name in pairs:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for value in vars(module).values():
+            if isinstance(value, Rule) and value.code == code:
+                found[code] = value
+    return found
+
+
 def rule_by_code(code: str) -> Rule | None:
     code = code.upper()
     for candidate in all_rules():

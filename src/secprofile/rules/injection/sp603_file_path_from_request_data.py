@@ -33,7 +33,9 @@ def file_path_from_request_data(project: Project) -> Iterator[Hit]:
     `django.utils.text.get_valid_filename`, `Path(x).name`, a `resolve()`/`realpath()`
     followed by an `is_relative_to(base)`, `startswith(base)` or `commonpath` check, numeric
     casts and allow-lists. Django upload names (`request.FILES[...].name`) are already cut
-    to their base name by Django.
+    to their base name by Django, and a path parameter (`/files/{name}`, Django `<str:name>`)
+    holds a single URL segment, so it cannot climb directories; `{name:path}`, `<path:name>`,
+    query parameters, bodies and FastAPI `UploadFile.filename` can.
 
     ## Why is this bad?
     `../../etc/passwd` or an absolute path in a parameter reads or overwrites any file the
