@@ -141,6 +141,7 @@ PRIMARY_CLASS: dict[int, str] = {
     497: "debug-exposure",
     502: "insecure-deserialization",
     605: "insecure-configuration",
+    183: "insecure-configuration",  # a permissive allow-list setting; CORS findings use 942
     613: "broken-authentication",
     614: "insecure-configuration",
     862: "missing-authorization",
