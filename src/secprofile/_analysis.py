@@ -223,6 +223,25 @@ def _apply_suppressions(raw, suppressions, config: Config):
     return kept, suppressed, unused
 
 
+def _strength(rule_hit: tuple[Rule, Hit]) -> tuple:
+    rule, hit = rule_hit
+    severity = (hit.severity or rule.severity).rank
+    confidence = (hit.confidence or rule.confidence).rank
+    return (-severity, -confidence, rule.code)
+
+
+def _one_per_root_cause(pairs) -> list[tuple[Rule, Hit]]:
+    """Two rules flagging the same weakness (CWE) on the same line see one root cause — a
+    data-flow rule and a broader pattern rule on one ``eval`` call, say: keep the strongest."""
+    best: dict[tuple, tuple[Rule, Hit]] = {}
+    for pair in pairs:
+        rule, hit = pair
+        key = (hit.location.path, hit.location.line, hit.cwe or rule.cwe)
+        if key not in best or _strength(pair) < _strength(best[key]):
+            best[key] = pair
+    return list(best.values())
+
+
 def _normalised(line: str) -> str:
     return re.sub(r"\s+", " ", line.strip())
 
@@ -243,7 +262,7 @@ def _finish(root: Path, raw: list[tuple[Rule, Hit]]) -> tuple[Finding, ...]:
     unique: dict[tuple, tuple[Rule, Hit]] = {}
     for rule, hit in raw:  # one finding per rule, place and message
         unique.setdefault((rule.code, hit.location, hit.message), (rule, hit))
-    ordered = sorted(unique.values(), key=lambda rh: (rh[1].location.path, rh[1].location.line,
+    ordered = sorted(_one_per_root_cause(unique.values()), key=lambda rh: (rh[1].location.path, rh[1].location.line,
                                                       rh[1].location.column, rh[0].code, rh[1].message))
     occurrences: dict[str, int] = {}
     findings = []

@@ -94,7 +94,14 @@ class Route:
         return f"{'/'.join(self.methods) if self.kind == 'http' else 'WEBSOCKET'} {self.path or '<dynamic path>'}"
 
     @property
+    def is_capability_url(self) -> bool:
+        """``/shares/{token}``, ``/invites/{invite_token}``: knowing the secret in the path is the credential."""
+        return any(p == "token" or p.endswith("_token") or p in ("signature", "secret") for p in self.path_params())
+
+    @property
     def is_public_by_design(self) -> bool:
+        if self.is_capability_url:
+            return True
         return bool(self.path and PUBLIC_PATH.search(self.path)) or bool(
             PUBLIC_PATH.search("/" + self.handler_name.rsplit(".", 1)[-1].replace("_", "-"))
         )

@@ -11,7 +11,9 @@ import ast
 
 from secprofile.rules.secrets._values import tokens
 
-PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pw", "pass", "passphrase", "pword", "passcode"})
+# A PIN is a short password: hashing one fast is worse still (10**6 guesses).
+PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pw", "pass", "passphrase", "pword", "passcode", "pin",
+                            "pincode"})
 _ALLOWED_AFTER = frozenset({"confirm", "confirmation", "again", "repeat", "repeated", "plain", "raw", "clear",
                             "text", "input", "str", "bytes", "value", "val", "data", "new", "old", "current", "check",
                             "verify", "verification", "retype", "entered", "given", "candidate", "attempt"})
