@@ -10,12 +10,16 @@ import tempfile
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from secprofile import __version__
 from secprofile.config import Config
 from secprofile.findings import Finding, ScanResult
 from secprofile.rules.base import Confidence, Severity, rules_in_modules
 from secprofile.source.discovery import FoundFile, Skipped, discover
+
+if TYPE_CHECKING:
+    from secprofile._analysis import FileResult
 
 _CACHE_FORMAT = 1
 

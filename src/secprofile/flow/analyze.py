@@ -21,7 +21,6 @@ import sys
 from secprofile.flow import catalog as C
 from secprofile.flow.model import (NORMALIZED, WEAK, CallSite, FlowFacts, FunctionFlow, SinkSite, SourceSite,
                                    Step, Taint)
-from secprofile.model.module import iter_functions
 from secprofile.source.names import iter_module_level, resolve_relative
 
 _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins", "__future__"}

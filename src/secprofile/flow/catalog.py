@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from secprofile.flow.model import NORMALIZED, SINK_KINDS
+from secprofile.flow.model import SINK_KINDS
 
 ALL = frozenset(SINK_KINDS)
 

@@ -83,6 +83,17 @@ def private_data_reads(project: Project, view: View) -> Iterator[tuple[Query | N
             yield None, info
 
 
+def decorated_views(project: Project, qualname: str, tail: str) -> Iterator[tuple[View, object]]:
+    """Every view carrying the decorator ``qualname``, resolved through imports or, for
+    project wrappers, by the decorator's own name ending in ``tail``."""
+    for view in project.django.views:
+        decorator = view.decorator(qualname, tail)
+        if decorator is None:
+            continue
+        if (project.names.canonical(decorator.name) or decorator.name) == qualname or decorator.name.endswith(tail):
+            yield view, decorator
+
+
 def accepts_unsafe(view: View) -> bool:
     return bool(view.methods & UNSAFE_METHODS)
 

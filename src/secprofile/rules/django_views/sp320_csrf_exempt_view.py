@@ -5,7 +5,7 @@ from typing import Iterator
 from secprofile.model.django_project import View
 from secprofile.model.project import Project
 from secprofile.rules.base import Confidence, Hit, Severity, rule
-from secprofile.rules.django_views._views import accepts_unsafe, short, signature_checked
+from secprofile.rules.django_views._views import accepts_unsafe, decorated_views, short, signature_checked
 
 CSRF_EXEMPT = "django.views.decorators.csrf.csrf_exempt"
 SESSION_AUTHENTICATION = "SessionAuthentication"
@@ -81,16 +81,11 @@ def csrf_exempt_view(project: Project) -> Iterator[Hit]:
     - https://docs.djangoproject.com/en/stable/ref/csrf/#django.views.decorators.csrf.csrf_exempt
     - https://cwe.mitre.org/data/definitions/352.html
     """
-    model = project.django
-    if not model:
+    if not project.django:
         return
     reported: set = set()
-    for view in model.views:
-        decorator = view.decorator(CSRF_EXEMPT, "csrf_exempt")
-        if decorator is None or decorator.location in reported:
-            continue
-        if (project.names.canonical(decorator.name) or decorator.name) != CSRF_EXEMPT and \
-                not decorator.name.endswith("csrf_exempt"):
+    for view, decorator in decorated_views(project, CSRF_EXEMPT, "csrf_exempt"):
+        if decorator.location in reported:
             continue
         if not accepts_unsafe(view) or signature_checked(view):
             continue

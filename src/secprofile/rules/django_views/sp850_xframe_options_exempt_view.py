@@ -4,7 +4,7 @@ from typing import Iterator
 
 from secprofile.model.project import Project
 from secprofile.rules.base import Confidence, Hit, Severity, rule
-from secprofile.rules.django_views._views import short
+from secprofile.rules.django_views._views import decorated_views, short
 
 XFRAME_EXEMPT = "django.views.decorators.clickjacking.xframe_options_exempt"
 
@@ -66,16 +66,11 @@ def xframe_options_exempt_view(project: Project) -> Iterator[Hit]:
     - https://cheatsheetseries.owasp.org/cheatsheets/Clickjacking_Defense_Cheat_Sheet.html
     - https://cwe.mitre.org/data/definitions/1021.html
     """
-    model = project.django
-    if not model:
+    if not project.django:
         return
     reported: set = set()
-    for view in model.views:
-        decorator = view.decorator(XFRAME_EXEMPT, "xframe_options_exempt")
-        if decorator is None or decorator.location in reported:
-            continue
-        if (project.names.canonical(decorator.name) or decorator.name) != XFRAME_EXEMPT and \
-                not decorator.name.endswith("xframe_options_exempt"):
+    for view, decorator in decorated_views(project, XFRAME_EXEMPT, "xframe_options_exempt"):
+        if decorator.location in reported:
             continue
         responses = {r for code in view.code for r in code.responses}
         if responses and responses <= {"json", "file", "redirect"} and view.framework == "django":
