@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -171,7 +172,20 @@ def scan(path: str | Path, config: Config | None = None) -> ScanResult:
     An unchanged tree is answered from the cache without importing the analysis
     pipeline or linking anything: that is most of a warm run's speed.
     """
-    config = config or Config()
+    # A scan allocates millions of small acyclic objects (syntax trees, facts, the cache
+    # being unpickled) that reference counting frees; the cyclic collector would only keep
+    # rescanning them (unpickling the facts of Django's source: 0.41-0.63 s with it, 0.15 s
+    # without). Paused for the scan, restored after.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _scan(path, config or Config())
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _scan(path: str | Path, config: Config) -> ScanResult:
     root = Path(path)
     if not root.exists():
         raise ScanError(f"path does not exist: {path}")
