@@ -1,4 +1,8 @@
-"""Orchestration only: files → per-file facts (parallel, cached) → link → rules → suppressions → result."""
+"""Orchestration: discovery, content digests and the two caches (per-file results, finished result).
+
+The analysis itself (per-file facts in worker processes → link → rules → suppressions) lives in
+``_analysis.py`` and is imported only when the cache cannot answer.
+"""
 
 from __future__ import annotations
 
