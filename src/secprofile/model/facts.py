@@ -48,7 +48,7 @@ def extract_python(tree: ast.Module, relpath: str, module: str, is_package: bool
     bodies, imported = index_module(tree, names)
     # Bound names count too: ``from fastapi import FastAPI`` binds ``fastapi.FastAPI``.
     imports = imported | {value.rsplit(".", 1)[0] for value in names.bindings.values() if "." in value}
-    uses = lambda *prefixes: any(i == p or i.startswith(p + ".") for i in imports for p in prefixes)  # noqa: E731
+    starlette_based = any(i.split(".", 1)[0] in ("fastapi", "starlette") for i in imports)
     return FileFacts(
         relpath=relpath,
         kind="python",
@@ -57,7 +57,7 @@ def extract_python(tree: ast.Module, relpath: str, module: str, is_package: bool
         names=names,
         imports=imports,
         module_facts=module_facts(tree, module, relpath, names, bodies),
-        fastapi=fastapi_facts(tree, module, relpath, names) if uses("fastapi", "starlette") else None,
+        fastapi=fastapi_facts(tree, module, relpath, names) if starlette_based else None,
         django=django_facts(tree, module, relpath, names),
         django_settings=settings_facts(tree, module, relpath, names),
         line_count=line_count,
@@ -71,12 +71,12 @@ def extract_template(text: str, relpath: str) -> FileFacts:
 
 def extract_requirements(text: str, relpath: str) -> FileFacts:
     pins = []
-    in_dependencies = not relpath.endswith((".toml", ".cfg")) or None
+    keyed = relpath.endswith((".toml", ".cfg"))  # requirement strings sit among `key = value` lines
     for raw in text.splitlines():
         line = raw.strip().strip('",')
         if not line or line.startswith(("#", "-", "[")):
             continue
-        if in_dependencies is None and "=" in raw and not raw.strip().startswith('"'):
+        if keyed and "=" in raw and not raw.strip().startswith('"'):
             continue  # a toml/cfg key, not a requirement string
         match = _REQUIREMENT.match(line)
         if match:

@@ -23,6 +23,14 @@ STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _COMPOUND = (ast.If, ast.Try, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)
 
 
+def option_of(options: tuple[tuple[str, Value], ...], name: str) -> Value | None:
+    """The value of keyword ``name`` among a call's evaluated keyword arguments."""
+    for key, value in options:
+        if key == name:
+            return value
+    return None
+
+
 @dataclass(frozen=True)
 class AppDecl:
     """``FastAPI(...)`` (kind ``app``) or ``APIRouter(...)`` (kind ``router``)."""
@@ -35,10 +43,7 @@ class AppDecl:
     dependencies: tuple[str | None, ...] = ()
 
     def option(self, name: str) -> Value | None:
-        for key, value in self.options:
-            if key == name:
-                return value
-        return None
+        return option_of(self.options, name)
 
 
 @dataclass(frozen=True)
@@ -80,10 +85,7 @@ class MiddlewareDecl:
     is_function: bool = False
 
     def option(self, name: str) -> Value | None:
-        for key, value in self.options:
-            if key == name:
-                return value
-        return None
+        return option_of(self.options, name)
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,7 @@ class _Extractor:
                 local[name] = symbol
             options = self._options(value)
             kind = "app" if callee in APP_CLASSES else "router"
-            prefix = _literal_str(self._option(options, "prefix")) or ""
+            prefix = _literal_str(option_of(options, "prefix")) or ""
             self.out.apps.append(
                 AppDecl(
                     symbol=symbol,
@@ -203,13 +205,6 @@ class _Extractor:
             else:
                 options.append((keyword.arg, Literal(None, ast.unparse(keyword.value)[:200])))
         return tuple(options)
-
-    @staticmethod
-    def _option(options, name) -> Value | None:
-        for key, value in options:
-            if key == name:
-                return value
-        return None
 
     def _dependencies(self, call: ast.Call) -> tuple[str | None, ...]:
         for keyword in call.keywords:
@@ -246,7 +241,7 @@ class _Extractor:
         if method == "include_router" and call.args:
             child = self._symbol(call.args[0], local)
             if child:
-                prefix = _literal_str(self._option(self._options(call), "prefix")) or ""
+                prefix = _literal_str(option_of(self._options(call), "prefix")) or ""
                 self.out.includes.append(IncludeDecl(owner, child, location, prefix, self._dependencies(call)))
         elif method == "mount":
             path_node = call.args[0] if call.args else _keyword(call, "path")
@@ -262,7 +257,7 @@ class _Extractor:
             handler = self._symbol(call.args[1], local)
             if handler:
                 options = self._options(call)
-                methods = _methods_option(self._option(options, "methods")) or ("GET",)
+                methods = _methods_option(option_of(options, "methods")) or ("GET",)
                 kind = "websocket" if method == "add_api_websocket_route" else "http"
                 self.out.routes.append(
                     RouteDecl(owner, methods, path, handler, location, self._dependencies(call), kind,
@@ -298,7 +293,7 @@ class _Extractor:
                 methods: tuple[str, ...] = (verb.upper(),)
                 kind = "http"
             elif verb in ("api_route", "route"):
-                methods = _methods_option(self._option(options, "methods")) or ("GET",)
+                methods = _methods_option(option_of(options, "methods")) or ("GET",)
                 kind = "http"
             elif verb in ("websocket", "websocket_route"):
                 methods, kind = ("GET",), "websocket"

@@ -279,12 +279,12 @@ def _decorator_names(node, names: ModuleNames) -> tuple[str, ...]:
 
 def function_facts(
     node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str, path: str, names: ModuleNames,
-    class_name: str | None = None, body: BodyFacts | None = None,
+    body: BodyFacts, class_name: str | None = None,
 ) -> FunctionFacts:
     first = node.decorator_list[0] if node.decorator_list else node
     header_end = node.body[0].lineno - 1 if node.body else node.lineno
     header = Location(path, first.lineno, node.col_offset + 1, max(node.lineno, header_end))
-    calls, methods, statuses, reads = body if body is not None else _single(node, names)
+    calls, methods, statuses, reads = body
     return FunctionFacts(
         qualname=qualname,
         name=node.name,
@@ -384,19 +384,12 @@ class _Reference(str):
     """A class attribute that names something (a model, a permission class), qualified."""
 
 
-def _single(node: ast.FunctionDef | ast.AsyncFunctionDef, names: ModuleNames) -> BodyFacts:
-    wrapper = ast.Module(body=[node], type_ignores=[])
-    return index_module(wrapper, names)[0][id(node)]
-
-
-def module_facts(
-    tree: ast.Module, module: str, path: str, names: ModuleNames, bodies: dict[int, BodyFacts] | None = None
-) -> ModuleFacts:
-    if bodies is None:
-        bodies = index_module(tree, names)[0]
+def module_facts(tree: ast.Module, module: str, path: str, names: ModuleNames,
+                 bodies: dict[int, BodyFacts]) -> ModuleFacts:
+    """``bodies`` is the first result of :func:`index_module` for the same tree."""
     evaluate = Evaluator(names, module_literal_lookup(tree, names))
     functions = tuple(
-        function_facts(node, qualname, path, names, class_name, bodies.get(id(node)))
+        function_facts(node, qualname, path, names, bodies[id(node)], class_name)
         for qualname, node, class_name in iter_functions(tree.body, module)
     )
     classes = tuple(
