@@ -324,11 +324,13 @@ def analyze(root: Path, given: str, config: Config, contents: list[tuple[FoundFi
     if "SP001" in selected:
         findings.extend((selected["SP001"], hit) for hit in unused)
     finished = _finish(root, findings)
+    profile = build_profile(project, finished)
+    project.release()
     python = [r for r in ordered if r.facts is not None and r.facts.kind == "python"]
     return ScanResult(
         root=given,
         findings=finished,
-        profile=build_profile(project, finished),
+        profile=profile,
         skipped=tuple(sorted(set(skipped), key=lambda s: (s.path, s.reason))),
         files_scanned=len(python),
         lines_scanned=sum(r.facts.line_count for r in python if r.facts),

@@ -138,6 +138,14 @@ class Project:
             self._derived[key] = build(self)
         return self._derived[key]
 
+    def release(self) -> None:
+        """Drop the lazily built models and trees. They refer back to the project, so without
+        this the whole linked model is cyclic garbage that only the cyclic collector frees
+        (0.2-0.3 s for Django's source, paid by whatever allocates next)."""
+        self._derived.clear()
+        self._trees.clear()
+        self._fastapi = self._django = self._django_settings = None
+
     @property
     def frameworks(self) -> tuple[str, ...]:
         found = set()
