@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,24 @@ def test_cache_notices_a_changed_file(make_tree, tmp_path):
     assert [f.code for f in scan(root, config).findings] == ["SP820"]
     (root / "app.py").write_text("from fastapi import FastAPI\napp = FastAPI(openapi_url=None)\n")
     assert scan(root, config).findings == ()
+
+
+def test_cache_rewrites_only_the_changed_files_shard(make_tree, tmp_path):
+    files = {f"pkg/mod{i}.py": f"VALUE = {i}\n" for i in range(40)}
+    root = make_tree({"app.py": "from fastapi import FastAPI\napp = FastAPI()\n", **files})
+    cache = tmp_path / "c"
+    config = Config(cache=True, cache_dir=cache)
+    scan(root, config)
+    before = {p.name: p.stat().st_mtime_ns for p in cache.glob("facts-*.pickle")}
+    assert len(before) > 1
+    time.sleep(0.01)
+    (root / "app.py").write_text("from fastapi import FastAPI\napp = FastAPI(openapi_url=None)\n")
+    assert scan(root, config).findings == ()
+    after = {p.name: p.stat().st_mtime_ns for p in cache.glob("facts-*.pickle")}
+    assert after.keys() == before.keys()
+    assert sum(after[name] != before[name] for name in before) == 1
+    # and a cold reader of the shards sees the same tree as the writer
+    assert scan(root, Config(cache=True, cache_dir=cache)).findings == ()
 
 
 def test_cli_writes_each_format(tmp_path, capsys):

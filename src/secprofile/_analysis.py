@@ -66,6 +66,9 @@ def analyze_file(found: FoundFile, data: bytes) -> FileResult:
         return FileResult(relpath, None, skipped="too deeply nested to analyse")
     context = FileContext(relpath, facts.module, tree, facts.names, lines, facts)
     hits, errors = _run_file_rules(context)
+    notes = _scout(context, errors)
+    if notes:
+        facts = replace(facts, notes=notes)
     return FileResult(relpath, facts, tuple(hits), find_suppressions(lines), errors=tuple(errors))
 
 
@@ -98,6 +101,24 @@ def _run_file_rules(context: FileContext) -> tuple[list[tuple[str, Hit]], list[s
     return hits, errors
 
 
+def _scout(context: FileContext, errors: list[str]) -> tuple[tuple[str, object], ...]:
+    """Run the project rules' per-file pre-passes while the tree is at hand."""
+    notes: list[tuple[str, object]] = []
+    for rule in all_rules():
+        if rule.scout is None:  # project rules apply by the project's frameworks, not the file's imports
+            continue
+        try:
+            note = rule.scout(context)
+        except RecursionError:
+            continue
+        except Exception as error:  # a rule bug must not lose the rest of the scan
+            errors.append(f"{rule.code} scout failed: {type(error).__name__}: {error}")
+            continue
+        if note is not None:
+            notes.append((rule.code, note))
+    return tuple(notes)
+
+
 _LEAVE = object()  # marks, on the walk's stack, the point where a node's subtree is done
 _SKIPPED_CHILDREN = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 
@@ -119,7 +140,8 @@ def _walk(tree, context, dispatch, hits, errors, failed) -> None:
                 if rule.code in failed:
                     continue
                 try:
-                    hits.extend((rule.code, hit) for hit in rule.check(node, context))
+                    for hit in rule.check(node, context):
+                        hits.append((rule.code, hit))
                 except Exception as error:  # a rule bug must not lose the rest of the scan
                     failed.add(rule.code)
                     errors.append(f"{rule.code} failed at line {getattr(node, 'lineno', '?')}: "

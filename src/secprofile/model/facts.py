@@ -38,6 +38,15 @@ class FileFacts:
     template: TemplateFacts | None = None
     requirements: tuple[tuple[str, str], ...] = ()
     line_count: int = 0
+    # Project rules' per-file pre-pass results, ``(rule code, note)``, set by the engine.
+    notes: tuple[tuple[str, object], ...] = ()
+
+    def note(self, code: str) -> object | None:
+        """What the rule ``code``'s scout noted in this file (None: nothing of interest)."""
+        for key, value in self.notes:
+            if key == code:
+                return value
+        return None
 
     def imports_any(self, *prefixes: str) -> bool:
         return any(name == p or name.startswith(p + ".") for name in self.imports for p in prefixes)

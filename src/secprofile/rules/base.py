@@ -94,6 +94,10 @@ class Rule:
     control: str
     kind: str
     check: Callable[..., Iterable[Hit]] = field(compare=False, repr=False)
+    # A project rule's per-file pre-pass, run in the worker with the file's tree: it returns a
+    # small picklable note (cached with the file's facts; None for nothing of interest) that
+    # the project check reads with ``facts.note(code)`` instead of parsing the file again.
+    scout: Callable[["FileContext"], object] | None = field(default=None, compare=False, repr=False)
     hint: str = ""
     frameworks: tuple[str, ...] = ()
     node_types: tuple[type[ast.AST], ...] = ()
@@ -149,6 +153,7 @@ def rule(
     deploy_only: bool = False,
     status: str = "stable",
     since: str = "0.1.0",
+    scout: Callable[["FileContext"], object] | None = None,
 ) -> Callable[[Callable[..., Iterable[Hit]]], Rule]:
     """Declare a rule; the decorated function's docstring is its documentation page."""
     if not _CODE.match(code):
@@ -161,11 +166,13 @@ def rule(
         raise ValueError(f"{code}: unknown kind {kind!r}")
     if kind == "node" and not node_types:
         raise ValueError(f"{code}: node rules declare node_types")
+    if scout is not None and kind != "project":
+        raise ValueError(f"{code}: only project rules have a scout")
 
     def decorate(check: Callable[..., Iterable[Hit]]) -> Rule:
         return Rule(
             code=code, slug=slug, title=title, severity=severity, confidence=confidence, cwe=cwe,
-            control=control, kind=kind, check=check, hint=hint, frameworks=frameworks, node_types=node_types,
+            control=control, kind=kind, check=check, scout=scout, hint=hint, frameworks=frameworks, node_types=node_types,
             deploy_only=deploy_only, status=status, since=since, doc=inspect.cleandoc(check.__doc__ or ""),
             module=check.__module__,
         )

@@ -35,7 +35,7 @@ _QUERY_CALLS = frozenset({"where", "filter", "filter_by", "exclude", "having", "
                           "get_or_none", "first", "one_or_none", "count", "exists", "expression"})
 _DIGEST_FUNCTIONS = re.compile(r"(^|_)(sign|signature|hmac|digest|mac)(_|$)|sign(ed|ature)?$", re.I)
 _OPS = (ast.Eq, ast.NotEq, ast.In, ast.NotIn)
-_COMPARE_LINE = re.compile(r"^.*(?:==|!=|\bin\b).*$", re.M)
+_COMPARE = re.compile(r"==|!=|\bin\b")
 
 
 def secret_name(name: str) -> bool:
@@ -275,10 +275,14 @@ def timing_unsafe_secret_comparison(ctx: FileContext) -> Iterator[Hit]:
     text = "\n".join(ctx.lines).lower()
     if not any(word in text for word in _HINT_WORDS):  # substring tests: far cheaper than a regex here
         return
+    # Some line must both compare and name a secret (``if x_api_key != settings.API_KEY``);
+    # most files have none, and then no function needs a look.
+    if not any(_compares_secret(line) for line in ctx.lines):
+        return
     constants = module_constants(ctx.facts)
+
     def wanted(source: str, is_route: bool) -> bool:
-        # some line both compares and names a secret (``if x_api_key != settings.API_KEY``)
-        return any(_HINTS.search(line) for line in _COMPARE_LINE.findall(source))
+        return any(_compares_secret(line) for line in source.split("\n"))
 
     for scope in iter_scopes(ctx.tree, ctx.module, ctx.names, route_handlers_of(ctx.facts), ctx.lines, wanted):
         compares = [n for n in scope.nodes if isinstance(n, ast.Compare) and any(isinstance(o, _OPS) for o in n.ops)]
@@ -302,6 +306,10 @@ def timing_unsafe_secret_comparison(ctx: FileContext) -> Iterator[Hit]:
                 confidence=confidence,
                 symbol=scope.qualname,
             )
+
+
+def _compares_secret(line: str) -> bool:
+    return bool(("=" in line or "in" in line) and _COMPARE.search(line) and _HINTS.search(line))
 
 
 def _check(node: ast.Compare, scope: FunctionScope, secrets: _Secrets):

@@ -32,7 +32,7 @@ _SQL_INSERT = re.compile(r"(?is)\binsert\s+into\s+[\w.\"`\[\]]+\s*\(([^)]*)\)")
 _SQL_UPDATE = re.compile(r"(?is)\bupdate\s+[\w.\"`\[\]]+\s+set\b.*\b(?:password|passwd|pwd)\s*=\s*(?:\?|%s|:\w+|"
                          r"%\(\w+\)s|\$\d+)")
 _SQL_COLUMN = re.compile(r"(?i)^[\"`\[]?(password|passwd|pwd|pass)[\"`\]]?$")
-_MENTIONS = re.compile(rb"(?i)passw|pwd|passphrase")
+_MENTIONS = re.compile(r"(?i)passw|pwd|passphrase")
 _KNOWN_MODELS = frozenset({"django.contrib.auth.models.User", "django.contrib.auth.models.AbstractUser",
                            "django.contrib.auth.base_user.AbstractBaseUser", "django.contrib.auth.get_user_model"})
 _ORM_ROOTS = ("django.db.models.Model", "django.db.models.base.Model", "sqlalchemy.orm.DeclarativeBase",
@@ -41,6 +41,19 @@ _ORM_ROOTS = ("django.db.models.Model", "django.db.models.base.Model", "sqlalche
               "peewee.Model", "mongoengine.Document", "beanie.Document", "odmantic.Model", "ormar.Model",
               "flask_sqlalchemy", "django.contrib.auth.models.AbstractUser",
               "django.contrib.auth.base_user.AbstractBaseUser", "django.contrib.auth.models.AbstractBaseUser")
+
+
+def _scout(ctx: FileContext) -> tuple[int, ...] | None:
+    """Lines that would be reported if every class the file names were a plain ORM model.
+
+    Runs in the worker with the tree at hand; the project check re-walks only files with
+    such lines, now knowing which classes really are models (answers only ever remove hits).
+    """
+    if is_test_path(ctx.relpath) or not any(_MENTIONS.search(line) for line in ctx.lines):
+        return None
+    hits: list[Hit] = []
+    _walk(ctx.tree, ctx, _AnyModel(), hits)
+    return tuple(sorted({hit.location.line for hit in hits})) or None
 
 
 @rule(
@@ -52,6 +65,7 @@ _ORM_ROOTS = ("django.db.models.Model", "django.db.models.base.Model", "sqlalche
     cwe=256,
     control="password-storage",
     kind="project",
+    scout=_scout,
     hint="Store only a password hash and compare with the hasher: `user.hashed_password = pwd_context.hash(p)` "
     "then `pwd_context.verify(p, user.hashed_password)`; in Django use `create_user()`/`set_password()` and "
     "`check_password()`.",
@@ -116,13 +130,7 @@ def plaintext_password(project: Project) -> Iterator[Hit]:
     """
     models = _Models(project)
     for facts in sorted(project.python_files(), key=lambda f: f.relpath):
-        if facts.names is None or is_test_path(facts.relpath):
-            continue
-        try:
-            path = project.root / facts.relpath if project.root.is_dir() else project.root
-            if not _MENTIONS.search(path.read_bytes()):
-                continue
-        except OSError:
+        if facts.names is None or not facts.note("SP751"):
             continue
         tree = project.tree(facts.relpath)
         if tree is None:
@@ -147,6 +155,23 @@ def _walk(node: ast.AST, ctx: FileContext, models: "_Models", hits: list[Hit]) -
     for child in ast.iter_child_nodes(node):
         _walk(child, ctx, models, hits)
     ctx.stack.pop()
+
+
+class _AnyModel:
+    """The scout's stand-in for :class:`_Models`: every class is a model that stores what it
+    is given, the answers under which the walk reports the most."""
+
+    def is_orm(self, qualname: str, depth: int = 0) -> bool:
+        return True
+
+    def hashes_itself(self, qualname: str) -> bool:
+        return False
+
+    def has_init(self, qualname: str) -> bool:
+        return False
+
+    def known(self, qualname: str) -> bool:
+        return True
 
 
 class _Models:
