@@ -190,6 +190,7 @@ def _status_of(node: ast.AST) -> int | None:
 
 _AUTH_ERRORS = {"PermissionDenied": 403, "NotAuthenticated": 401, "AuthenticationFailed": 401}
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_STATEMENTS = (ast.stmt, ast.excepthandler, ast.match_case)
 BodyFacts = tuple  # (calls, method_calls, raised_statuses, reads), each a frozenset
 
 
@@ -216,8 +217,8 @@ def index_module(tree: ast.Module, names: ModuleNames) -> tuple[dict[int, BodyFa
             order.append(key)
             owner = key
         elif owner is not None:
-            calls, methods, statuses, reads = facts[owner]
             if kind is ast.Call:
+                calls, methods, statuses, _ = facts[owner]
                 func = node.func
                 qualname = resolve(func)
                 if qualname:
@@ -232,21 +233,24 @@ def index_module(tree: ast.Module, names: ModuleNames) -> tuple[dict[int, BodyFa
                     statuses.add(_AUTH_ERRORS[tail])
             elif kind is ast.Attribute:
                 if node.attr in _REQUEST_READS:
-                    reads.add(node.attr.lower())
+                    facts[owner][3].add(node.attr.lower())
             elif kind is ast.Name:
                 if node.id in _AUTH_ERRORS:
-                    statuses.add(_AUTH_ERRORS[node.id])
+                    facts[owner][2].add(_AUTH_ERRORS[node.id])
         if kind is ast.Import:
             imports.update(alias.name for alias in node.names)
         elif kind is ast.ImportFrom and node.module and not node.level:
             imports.add(node.module)
+        # Outside functions only statements matter (imports, defs, the blocks holding them);
+        # class attributes and module-level expressions are most of a models module.
+        wanted = ast.AST if owner is not None else _STATEMENTS
         for field in node._fields:
             value = getattr(node, field, None)
             if type(value) is list:
                 for item in value:
-                    if isinstance(item, ast.AST):
+                    if isinstance(item, wanted):
                         stack.append((item, owner))
-            elif isinstance(value, ast.AST):
+            elif isinstance(value, wanted):
                 stack.append((value, owner))
     for key in reversed(order):  # children were opened after their parents
         parent = parent_of[key]
