@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 from secprofile.flow import flow_hits
@@ -27,7 +28,9 @@ def file_path_from_request_data(project: Project) -> Iterator[Hit]:
     string building and helper functions, across modules, into a file operation: `open`,
     `Path.read_text/read_bytes/write_text/write_bytes/unlink`, `FileResponse`, `send_file`,
     `os.remove/unlink/rename`, `shutil` copy/move/rmtree, and `tarfile` extraction of an
-    uploaded archive without `filter="data"`. One finding per operation reached.
+    uploaded archive without `filter="data"`. One finding per function and request value: when
+    the same value reaches several operations (`open(dest)` then `dest.unlink()`), the first is
+    reported and the message lists the others.
 
     Sanitisers: `os.path.basename`, `werkzeug.utils.secure_filename`,
     `django.utils.text.get_valid_filename`, `Path(x).name`, a `resolve()`/`realpath()`
@@ -87,4 +90,19 @@ def file_path_from_request_data(project: Project) -> Iterator[Hit]:
     - https://owasp.org/www-community/attacks/Path_Traversal
     - https://docs.python.org/3/library/tarfile.html#extraction-filters
     """
-    yield from flow_hits(project, ("path", "archive"))
+    first: dict[tuple, Hit] = {}
+    others: dict[tuple, list[Hit]] = {}
+    for hit in sorted(flow_hits(project, ("path", "archive")), key=lambda h: (h.location, h.message)):
+        # the request value, as flow_hits describes it: "query parameter 'name' reaches ..."
+        key = (hit.location.path, hit.symbol, hit.message.partition(" reaches ")[0])
+        if key in first:
+            others[key].append(hit)
+        else:
+            first[key], others[key] = hit, []
+    for key, hit in first.items():
+        also = others[key]
+        if also:
+            lines = ", ".join(str(other.location.line) for other in also)
+            hit = replace(hit, message=f"{hit.message} (the same value also reaches line{'s' if len(also) > 1 else ''} "
+                                       f"{lines})")
+        yield hit
