@@ -31,6 +31,7 @@ class CorsConfig:
     credentials: str  # "yes", "no", "unknown"
     credentials_from_env: str | None
     location: Location
+    regex: Value | None = None  # allow_origin_regex, resolved through constants and settings (for SP833)
 
 
 def _resolved(project, value: Value | None) -> Value | None:
@@ -121,6 +122,11 @@ def _span(project, decl: MiddlewareDecl, keywords: tuple[str, ...]) -> Location:
     return Location(decl.location.path, first.lineno, first.col_offset + 1, last.end_lineno or last.lineno)
 
 
+def option_span(project, decl: MiddlewareDecl, keywords: tuple[str, ...]) -> Location:
+    """The span of the ``keywords`` arguments of a declaration (the whole call when none is given)."""
+    return _span(project, decl, keywords)
+
+
 def cors_configs(project) -> list[CorsConfig]:
     def build(project) -> list[CorsConfig]:
         configs = []
@@ -156,6 +162,7 @@ def cors_configs(project) -> list[CorsConfig]:
                     credentials_from_env=credentials_env,
                     location=_span(project, decl, (keyword, "allow_credentials") if credentials == "yes"
                                    else (keyword,)),
+                    regex=regex,
                 ))
         return configs
 

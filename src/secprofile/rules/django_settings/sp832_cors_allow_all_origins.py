@@ -99,7 +99,7 @@ def cors_allow_all_origins(project) -> Iterator[Hit]:
     ## Known problems
     A public, read-only API without credentials may allow every origin on purpose (reported as
     low); suppress with a reason. Regexes that are too loose without matching *every* origin
-    (an unanchored `r"https://.*example\\.com"`) are not caught.
+    (an unanchored `r"https://.*example\\.com"`) are SP833's finding.
 
     ## References
     - https://github.com/adamchainz/django-cors-headers#configuration
