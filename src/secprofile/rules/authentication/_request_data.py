@@ -80,6 +80,23 @@ def words(name: str) -> list[str]:
     return parts
 
 
+# Headers a proxy or CDN uses to name the original client (their words joined → display name).
+# Any client can send them too; access decisions on them are SP104's (SP102 leaves them alone).
+FORWARDED_IP_HEADERS = {
+    "forwardedfor": "X-Forwarded-For", "realip": "X-Real-IP", "forwarded": "Forwarded",
+    "trueclientip": "True-Client-IP", "cfconnectingip": "CF-Connecting-IP", "clientip": "X-Client-IP",
+    "clusterclientip": "X-Cluster-Client-IP", "fastlyclientip": "Fastly-Client-IP", "originatingip": "X-Originating-IP",
+    "originalforwardedfor": "X-Original-Forwarded-For",
+}
+
+
+def forwarded_ip_header(key: str) -> str | None:
+    """``x-forwarded-for`` / ``HTTP_X_REAL_IP`` (a META key) / ``x_real_ip`` → the header's usual name."""
+    if not key:
+        return None
+    return FORWARDED_IP_HEADERS.get("".join(words(key)))
+
+
 def meta_header(key: str) -> str | None:
     """``HTTP_X_ROLE`` → ``X-Role``; other META keys are not request headers."""
     if not key.startswith("HTTP_"):

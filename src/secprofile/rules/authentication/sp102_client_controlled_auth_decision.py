@@ -5,7 +5,8 @@ import re
 from typing import Iterator
 
 from secprofile.rules.authentication._request_data import (
-    ClientValue, FunctionScope, constant_of, iter_scopes, module_constants, route_handlers_of, words,
+    ClientValue, FunctionScope, constant_of, forwarded_ip_header, iter_scopes, module_constants, route_handlers_of,
+    words,
 )
 from secprofile.rules.base import Confidence, FileContext, Hit, Severity, rule
 from secprofile.source.location import Location
@@ -57,6 +58,8 @@ def _category(value: ClientValue) -> str | None:
     joined = "".join(parts)
     if set(parts) & _CREDENTIAL_WORDS or "apikey" in joined or "password" in joined:
         return None
+    if value.kind == "header" and forwarded_ip_header(value.key):
+        return None  # a client address from X-Forwarded-For, X-Real-IP ...: SP104's
     if value.kind == "header" and ("forwarded" in parts or joined in ("realip", "clientip", "trueclientip",
                                                                        "cfconnectingip", "originatingip")):
         return "ip"
@@ -189,7 +192,7 @@ def client_controlled_auth_decision(ctx: FileContext) -> Iterator[Hit]:
     ## What it does
     Flags access decisions taken on a value the client controls: a request header, an
     unsigned cookie or a query parameter with an authorization-ish name (`X-Admin`,
-    `X-Role`, `is_admin`, `internal`, `bypass_auth`, `debug`, `X-User`, `X-Forwarded-For`)
+    `X-Role`, `is_admin`, `internal`, `bypass_auth`, `debug`, `X-User`)
     compared with a constant (`== "true"`, `!= "admin"`, `in ("1", "yes")`) or tested for
     truthiness in an `if`. Covers FastAPI (`Header()`, `Cookie()`, `Query()` and plain query
     parameters of routes, `request.headers/cookies/query_params`) and Django/DRF
@@ -235,7 +238,8 @@ def client_controlled_auth_decision(ctx: FileContext) -> Iterator[Hit]:
     ## Known problems
     A header that a trusted reverse proxy sets and strips from client requests (an
     authenticating gateway's `X-User`) is safe, but the scan cannot see the proxy; suppress
-    with a reason. Comparisons of credentials (API keys, tokens, signatures) are SP103's;
+    with a reason. Client addresses from `X-Forwarded-For`, `X-Real-IP` and the like are
+    SP104's. Comparisons of credentials (API keys, tokens, signatures) are SP103's;
     passwords are SP751's. Values read through helpers in other modules are not followed.
 
     ## References
