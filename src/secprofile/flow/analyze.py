@@ -193,6 +193,22 @@ def _dotted(node) -> str:
     return ".".join(reversed(parts))
 
 
+_READ = "\x00"
+_SUBJECTS = frozenset({"url", "path", "value", "target", "location", "redirect_to", "next_url", "filename", "name"})
+
+
+def _read_key(attribute: str, key_node) -> str | None:
+    """The state key of a keyed request read (``request.GET.get("next")`` → ``"\\x00GET[next]"``)."""
+    if key_node is None:
+        return None
+    key = _const_str(key_node)
+    if key is None:
+        if type(key_node) not in (ast.Name, ast.Attribute):
+            return None
+        key = "=" + _dotted(key_node)  # request.GET.get(self.redirect_field_name)
+    return f"{_READ}{attribute}[{key}]".replace(".", "\x01")
+
+
 def _type_name(annotation, names) -> str | None:
     """Qualified name of a parameter's type, through ``Annotated``/``Optional``/``X | None``."""
     node = annotation
@@ -234,6 +250,31 @@ class ModuleContext:
         self.is_package = facts.is_package
         self._globals: dict[str, str] | None = None
         self._variables: set[str] | None = None
+        self._classes = facts.module_facts.classes if facts.module_facts is not None else ()
+        self._view_status: dict[str, str | None] = {}
+
+    def view_status(self, class_qualname: str) -> str | None:
+        """Whether a class is a Django class-based view: ``""`` when one of its bases is Django's (FormView,
+        LoginView ...), the class's own name when only the link step can tell (a base or mixin of the
+        project's), ``None`` when it derives only from other libraries' classes."""
+        if class_qualname in self._view_status:
+            return self._view_status[class_qualname]
+        status = None
+        for cls in self._classes:
+            if cls.qualname != class_qualname:
+                continue
+            status = class_qualname
+            for base in cls.bases:
+                if base in C.DJANGO_VIEW_NAMES or base.startswith(C.DJANGO_VIEW_PREFIXES):
+                    status = ""
+                    break
+            else:
+                bases = [b for b in cls.bases if b not in ("builtins.object", "object")]
+                if bases and not any(self.is_project_callee(b) for b in bases):
+                    status = None
+            break
+        self._view_status[class_qualname] = status
+        return status
 
     def global_kind(self, name: str) -> str | None:
         if self._globals is None:
@@ -372,6 +413,10 @@ class _Analyzer:
         self.params: list[str] = []
         self.nested: dict[str, str] = {}
         self.imports: dict[str, str] = {}
+        self.guards: dict[str, tuple] = {}  # ``ok = is_safe_url(x)``: ok → (its test, the names the test reads)
+        # Django CBVs: get_success_url() and friends return the redirect target (None: not such a method).
+        self.redirect_owner = ctx.view_status(class_qualname) \
+            if class_qualname is not None and node.name in C.CBV_REDIRECT_METHODS else None
 
     # -- entry
     def run(self) -> FunctionFlow | None:
@@ -436,9 +481,9 @@ class _Analyzer:
                     used.add(label[1])
 
         sinks = []
-        for kind, name, line, column, end, taint, shape, weak in self.sinks.values():
+        for kind, name, line, column, end, taint, shape, weak, owner, returned in self.sinks.values():
             mark(taint)
-            sinks.append(SinkSite(kind, name, line, column, end, _freeze(taint), shape, weak))
+            sinks.append(SinkSite(kind, name, line, column, end, _freeze(taint), shape, weak, owner, returned))
         mark(self.returns)
         for entry in self.calls:
             for taint in entry[4].values():
@@ -497,8 +542,15 @@ class _Analyzer:
         if kind is ast.Attribute:
             base = self._key(node.value)
             return f"{base}.{node.attr}" if base else None
-        if kind is ast.Call and type(node.func) is ast.Name and node.func.id == "str" and len(node.args) == 1:
-            return self._key(node.args[0])
+        if kind is ast.Call:
+            func = node.func
+            if type(func) is ast.Name and func.id == "str" and len(node.args) == 1:
+                return self._key(node.args[0])
+            if type(func) is ast.Attribute and func.attr in C.KEYED_READS and type(func.value) is ast.Attribute \
+                    and self._is_request(func.value.value):
+                return _read_key(func.value.attr, node.args[0] if node.args else None)
+        elif kind is ast.Subscript and type(node.value) is ast.Attribute and self._is_request(node.value.value):
+            return _read_key(node.value.attr, node.slice)
         return None
 
     def _read(self, state: dict, key: str) -> dict:
@@ -554,13 +606,24 @@ class _Analyzer:
         kind, noun = spec
         sanitized = _PATH if attribute == "FILES" else _NOSAN  # Django keeps only the basename of upload names
         key = _const_str(key_node) if key_node is not None else None
+        memo = _read_key(attribute, key_node)
+        if memo is not None:
+            # The same read seen again (``request.GET.get("next")`` checked, then returned) is the same value,
+            # as narrowed by the checks on the way.
+            found = self.state.get(memo)
+            if found is not None:
+                return found
         if key is not None:
             if attribute == "META" and key in C.SERVER_META:
                 return _EMPTY
             if key.lower() in ("http_referer", "referer"):
                 sanitized = sanitized | _REFERER
-            return self._source(node, kind, f"{noun} '{key}'", sanitized)
-        return self._source(node, kind, f"request.{attribute}", sanitized)
+            taint = self._source(node, kind, f"{noun} '{key}'", sanitized)
+        else:
+            taint = self._source(node, kind, f"request.{attribute}", sanitized)
+        if memo is not None:
+            self.state[memo] = taint
+        return taint
 
     # -- statements
     def _block(self, body) -> bool:
@@ -605,7 +668,20 @@ class _Analyzer:
             taint = self._e(stmt.value)
             if taint:
                 self.returns = union(self.returns, taint)
+                if self.redirect_owner is not None:
+                    self._add_sink(stmt, stmt.value, "redirect",
+                                   f"the redirect target returned by {self.node.name}()", taint,
+                                   self.redirect_owner, True)
         return True
+
+    def _add_sink(self, node, last, kind: str, name: str, taint: dict, owner: str = "", returned: bool = False):
+        key = (node.lineno, node.col_offset, kind)
+        entry = self.sinks.get(key)
+        if entry is None:
+            self.sinks[key] = [kind, name, node.lineno, node.col_offset + 1, last.end_lineno or node.lineno,
+                               taint, "", False, owner, returned]
+        elif taint:
+            entry[5] = union(entry[5], taint)
 
     def _s_raise(self, stmt) -> bool:
         return True
@@ -617,10 +693,11 @@ class _Analyzer:
         test = stmt.test
         self._e(test)
         before = self.state
+        negative = self._narrowed(test, before, False)  # before the body rebinds what a guard variable checked
         self.state = self._narrowed(test, before, True)
         body_ends = self._block(stmt.body)
         after_body = self.state
-        self.state = self._narrowed(test, before, False)
+        self.state = negative
         else_ends = self._block(stmt.orelse) if stmt.orelse else False
         after_else = self.state
         if body_ends and else_ends:
@@ -754,8 +831,12 @@ class _Analyzer:
             if taint:
                 taint = with_step(taint, Step(target.lineno, target.col_offset + 1, f"assigned to '{name}'"))
             self.state[name] = taint
+            if self.guards:
+                for guard in [g for g, (_, used) in self.guards.items() if name in used or g == name]:
+                    del self.guards[guard]
             if value is not None:
                 self._remember(name, value)
+                self._guard(name, value)
             else:
                 self.kinds.pop(name, None)
                 self.views.pop(name, None)
@@ -779,12 +860,29 @@ class _Analyzer:
             base = key.split(".", 1)[0]
             if taint and base != "self" and base in self.state:
                 self.state[base] = union(self.state[base], taint)
+            elif taint and base == "self" and target.attr in C.CBV_REDIRECT_ATTRIBUTES and \
+                    key.count(".") == 1 and self.class_qualname is not None:
+                owner = self.ctx.view_status(self.class_qualname)
+                if owner is not None:  # self.success_url = request.GET["next"]: the view redirects there
+                    self._add_sink(target, value if value is not None else target, "redirect",
+                                   f"self.{target.attr} (the view's redirect target)", taint, owner)
             if value is not None:
                 self._remember(key, value)
         elif kind is ast.Subscript:
             key = self._key(target.value)
             if key is not None and taint:
                 self.state[key] = union(self._read(self.state, key), taint)
+
+    def _guard(self, name: str, value) -> None:
+        """``url_is_safe = url_has_allowed_host_and_scheme(url=target, ...)``: ``if url_is_safe`` checks ``target``."""
+        inner = value
+        while type(inner) is ast.UnaryOp and type(inner.op) is ast.Not:
+            inner = inner.operand
+        if type(inner) not in (ast.Call, ast.Compare, ast.BoolOp):
+            return
+        used = frozenset(n.id for n in ast.walk(value) if type(n) is ast.Name)
+        if name not in used:
+            self.guards[name] = (value, used)
 
     def _remember(self, key: str, value) -> None:
         """Kinds (request, db, http client, template, project instance) and URL-part views of a variable."""
@@ -854,6 +952,10 @@ class _Analyzer:
             for branch in branches[1:]:
                 merged = self._merge(merged, branch)
             return merged
+        if kind is ast.Name and self.guards:
+            guard = self.guards.get(test.id)
+            if guard is not None:
+                state = self._narrow(guard[0], state, positive)
         facts: list = []
         if not positive and kind in (ast.Name, ast.Attribute):
             key = self._key(test)
@@ -955,7 +1057,9 @@ class _Analyzer:
             return
         name = qualname or (func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else "")
         last = name.rsplit(".", 1)[-1]
-        first = test.args[0] if test.args else test.keywords[0].value if test.keywords else None
+        first = test.args[0] if test.args else None
+        if first is None and test.keywords:  # url_has_allowed_host_and_scheme(allowed_hosts=..., url=target)
+            first = next((k.value for k in test.keywords if k.arg in _SUBJECTS), test.keywords[0].value)
         if first is not None and C.VALIDATOR_NAME.search(last):
             key = self._key(first)
             if key:
@@ -988,7 +1092,7 @@ class _Analyzer:
         if kind is ast.Call and type(node.func) is ast.Attribute and node.func.attr in ("keys", "values"):
             return self._is_allowlist(node.func.value)
         key = self._key(node)
-        if key is None:
+        if key is None or key[:1] == _READ:
             return False
         base = key.split(".", 1)[0]
         if base in self.request_names or (base == "self" and key.startswith("self.request")):
@@ -1090,9 +1194,10 @@ class _Analyzer:
         test = node.test
         self._e(test)
         before = self.state
+        negative = self._narrowed(test, before, False)
         self.state = self._narrowed(test, before, True)
         a = self._e(node.body)
-        self.state = self._narrowed(test, before, False)
+        self.state = negative
         b = self._e(node.orelse)
         self.state = before
         return union(a, b)
@@ -1307,7 +1412,7 @@ class _Analyzer:
         entry = self.sinks.get(key)
         if entry is None:
             self.sinks[key] = [kind, name, node.lineno, node.col_offset + 1, node.end_lineno or node.lineno,
-                               taint, shape, weak]
+                               taint, shape, weak, "", False]
         elif taint:
             entry[5] = union(entry[5], taint)
         return True
@@ -1598,6 +1703,8 @@ def _view_classes(facts) -> set[str]:
 def _is_candidate(function, handlers: set, readers: set | None, views: set, imports) -> bool:
     if function.qualname in handlers or (function.class_name and function.class_name in views):
         return True
+    if function.class_name and function.name in C.CBV_REDIRECT_METHODS:
+        return True  # a mixin's get_success_url(): whether its class is a view is known when linking
     if readers is not None and function.qualname in readers:
         return True
     for param in function.params:
@@ -1674,7 +1781,7 @@ def summarize_module(tree: ast.Module, facts) -> FlowFacts | None:
             flow = summarize_function(ctx, node, qualname, class_qualname)
             if flow is not None:
                 functions.append(flow)
-    sites = tuple((sink.kind, sink.shape, sink.line) for flow in functions for sink in flow.sinks)
+    sites = tuple((sink.kind, sink.shape, sink.line) for flow in functions for sink in flow.sinks if not sink.owner)
     if not functions:
         return None
     return FlowFacts(tuple(functions), sites)

@@ -185,6 +185,15 @@ SINK_FUNCTIONS: dict[str, tuple[str, str, tuple[int, ...], tuple[str, ...]]] = {
     "joblib.load": ("deserialization", "joblib.load()", (0,), ("filename",)),
     "shelve.open": ("deserialization", "shelve.open()", (0,), ("filename",)),
 }
+# Django class-based views redirect to what these methods return (FormView, CreateView, UpdateView,
+# DeleteView: get_success_url; RedirectView and the auth views' RedirectURLMixin: get_redirect_url;
+# LogoutView: get_next_page; LoginView/LogoutView: get_default_redirect_url) ...
+CBV_REDIRECT_METHODS = frozenset({"get_success_url", "get_redirect_url", "get_next_page", "get_default_redirect_url"})
+# ... and to what these attributes hold (FormMixin/DeletionMixin.success_url, RedirectURLMixin.next_page).
+CBV_REDIRECT_ATTRIBUTES = frozenset({"success_url", "next_page"})
+# Base classes that make a class a Django view (FormView, CreateView, LoginView, RedirectView, their mixins).
+DJANGO_VIEW_PREFIXES = ("django.views.generic.", "django.contrib.auth.views.")
+DJANGO_VIEW_NAMES = frozenset({"django.views.View"})
 # yaml.load: a sink unless the Loader is a safe one.
 YAML_LOADS = frozenset({"yaml.load", "yaml.load_all"})
 SAFE_YAML_LOADERS = ("SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader")
@@ -255,7 +264,7 @@ CLEAN_CALLS = frozenset(
      "django.utils.dateparse.parse_date", "django.utils.dateparse.parse_datetime", "os.path.exists",
      "os.path.isfile", "os.path.isdir", "os.path.getsize", "secrets.compare_digest", "hmac.compare_digest",
      "bleach.clean", "nh3.clean", "django.utils.html.strip_tags", "django.utils.html.format_html",
-     "django.urls.reverse", "django.shortcuts.resolve_url"}
+     "django.urls.reverse", "django.urls.base.reverse"}
 )
 # Calls whose result is safe for some sink classes only.
 SANITIZERS: dict[str, frozenset[str]] = {
@@ -306,7 +315,9 @@ PROPAGATORS = frozenset(
      "re.sub", "re.escape", "django.utils.encoding.force_str", "django.utils.encoding.smart_str",
      "django.utils.encoding.force_bytes", "django.utils.safestring.mark_safe", "django.utils.html.linebreaks",
      "markdown.markdown", "fastapi.encoders.jsonable_encoder", "yaml.safe_load", "yaml.dump",
-     "django.utils.http.urlsafe_base64_decode", "collections.OrderedDict", "collections.defaultdict"}
+     "django.utils.http.urlsafe_base64_decode", "collections.OrderedDict", "collections.defaultdict",
+     # resolve_url() returns a URL it cannot reverse as it is: resolve_url("https://evil.example") is that URL.
+     "django.shortcuts.resolve_url"}
 )
 # Methods whose result carries nothing injectable even on tainted text.
 CLEAN_METHODS = frozenset(

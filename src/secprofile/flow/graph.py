@@ -115,6 +115,7 @@ class FlowGraph:
         self._reverse: dict[str, list] | None = None
         self._by_name: dict[str, list] | None = None
         self._findings: tuple[TaintFinding, ...] | None = None
+        self._views: frozenset[str] | None = None
 
     # -- summaries, from the worker or on demand
     def flow_of(self, function) -> FunctionFlow | None:
@@ -327,6 +328,8 @@ class FlowGraph:
         carried = self.carried(flow, label, depth)
         results: list[_Reach] = []
         for sink in flow.sinks:
+            if sink.owner and not self.is_view_class(sink.owner):
+                continue
             for taint in sink.taints:
                 came = _match(taint.label, carried)
                 if came is not None:
@@ -350,6 +353,10 @@ class FlowGraph:
                                               came[1] + _hops(flow, taint.steps) + reach.hops,
                                               (here,) + reach.via, came[2] or reach.field))
         if label[0] != "p" and flow.returns:
+            # A view's get_success_url() returning request data is reported there; the redirect Django (or the
+            # view's own form_valid) makes of it is the same finding.
+            redirects = not any(s.returned and s.kind == "redirect" and (not s.owner or self.is_view_class(s.owner))
+                                for s in flow.sinks)
             for taint in flow.returns:
                 came = _match(taint.label, carried)
                 if came is None:
@@ -358,6 +365,8 @@ class FlowGraph:
                 here = f"{display(flow)}() in {flow.path}:{line}"
                 for caller, call in self._callers(flow.qualname):
                     for reach in self.reaches(caller, ("r", call.index, ""), depth + 1):
+                        if not redirects and reach.sink.kind == "redirect":
+                            continue
                         results.append(_Reach(reach.sink, reach.function,
                                               reach.sanitized | came[0] | taint.sanitized,
                                               came[1] + _hops(flow, taint.steps) + reach.hops,
@@ -365,6 +374,46 @@ class FlowGraph:
         found = _dedup(results)
         self._reaches[key] = found
         return found
+
+    def is_view_class(self, qualname: str) -> bool:
+        """A project class deriving from a Django view (through the project's classes), or a mixin of one."""
+        if self._views is None:
+            self._views = self._view_classes()
+        return qualname in self._views
+
+    def _view_classes(self) -> frozenset[str]:
+        classes = self.project.classes
+        canonical = self.project.names.canonical
+        memo: dict[str, bool] = {}
+
+        def bases(cls) -> list:
+            found = []
+            for base in cls.bases:
+                parent = classes.get(canonical(base) or base)
+                if parent is not None and parent.qualname != cls.qualname:
+                    found.append(parent)
+            return found
+
+        def derives(cls, depth: int) -> bool:
+            if cls.qualname in memo:
+                return memo[cls.qualname]
+            memo[cls.qualname] = False  # cycles
+            result = any(b in C.DJANGO_VIEW_NAMES or b.startswith(C.DJANGO_VIEW_PREFIXES)
+                         or (canonical(b) or "").startswith(C.DJANGO_VIEW_PREFIXES) for b in cls.bases)
+            if not result and depth < 12:
+                result = any(derives(parent, depth + 1) for parent in bases(cls))
+            memo[cls.qualname] = result
+            return result
+
+        views = {qualname for qualname, cls in classes.items() if derives(cls, 0)}
+        found = set(views)
+        stack = [classes[q] for q in views if q in classes]
+        while stack:  # the views' own bases and mixins: their get_success_url() is the view's
+            for parent in bases(stack.pop()):
+                if parent.qualname not in found:
+                    found.add(parent.qualname)
+                    stack.append(parent)
+        return frozenset(found)
 
     # -- entries
     def findings(self) -> tuple[TaintFinding, ...]:

@@ -59,6 +59,10 @@ class SinkSite:
     taints: tuple[Taint, ...] = ()
     shape: str = ""  # SQL only: constant, parameterised, built, dynamic
     weak: bool = False  # recognised by a receiver's name only (``db.execute``)
+    # Django class-based views: the class that must derive from a Django view for this sink to count
+    # (``get_success_url``'s return, ``self.success_url = ...``); checked when linking, "" when known here.
+    owner: str = ""
+    returned: bool = False  # the function's return value is the sink: a redirect of it by a caller is the same one
 
 
 @dataclass(frozen=True)

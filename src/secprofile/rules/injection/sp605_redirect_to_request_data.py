@@ -27,6 +27,15 @@ def redirect_to_request_data(project: Project) -> Iterator[Hit]:
     Django `redirect()`, `HttpResponseRedirect`, `HttpResponsePermanentRedirect`. One
     finding per redirect reached.
 
+    Django class-based views redirect to what some of their methods return: request data
+    returned by `get_success_url()` (FormView, CreateView, UpdateView, DeleteView, LoginView),
+    `get_redirect_url()` (RedirectView, LoginView), `get_next_page()` (LogoutView) or
+    `get_default_redirect_url()`, or stored in `self.success_url` / `self.next_page`, is
+    reported there, when the class derives from a Django view through the project's own
+    base classes and mixins (a mixin's `get_success_url()` counts once a view uses it).
+    Overriding LoginView's `get_success_url()` to return `?next=` as it came skips the check
+    Django's own version makes.
+
     Not reported: targets checked with `url_has_allowed_host_and_scheme` or a validator
     whose name says so (`is_safe_url`, `_is_local_path`), allow-listed targets, and targets
     with a constant prefix that keeps them on the site (`f"/items/{slug}"`) or fixes the
@@ -63,7 +72,9 @@ def redirect_to_request_data(project: Project) -> Iterator[Hit]:
 
     ## Known problems
     A check written as `target.startswith("/")` alone is not accepted (`//evil.example`
-    passes it). Redirects to the `Referer` header are reported.
+    passes it). Redirects to the `Referer` header are reported. URL arguments of a
+    class-based view (`get_redirect_url(self, **kwargs)` returning `kwargs["url"]`) are not
+    followed, nor are views deriving from third-party view classes only.
 
     ## References
     - https://cwe.mitre.org/data/definitions/601.html
