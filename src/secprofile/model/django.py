@@ -14,6 +14,7 @@ Modules that import nothing from ``django``, ``rest_framework`` or ``ninja`` get
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -66,6 +67,24 @@ _HTML_RESPONSES = frozenset({"render", "render_to_response", "TemplateResponse",
 _JSON_RESPONSES = frozenset({"JsonResponse", "Response"})
 _FILE_RESPONSES = frozenset({"FileResponse", "StreamingHttpResponse"})
 _REDIRECTS = frozenset({"redirect", "HttpResponseRedirect", "HttpResponsePermanentRedirect"})
+# Fields that count reactions to a row: bumping them on someone else's row (a like, a view) is normal.
+COUNTER_FIELD = re.compile(
+    r"^(num_|n_|total_)?(view|like|hit|click|download|vote|upvote|downvote|share|star|read|impression|play|"
+    r"favou?rite|rating|reaction|bookmark|follower|visit|clap|heart|report|flag|visitor|reader|fan)s?"
+    r"(_count|_total|_num)?$", re.I,
+)
+# ``self.<method>(...)`` calls that never hand back a looked-up object (see ViewCode.delegated).
+_NOT_DELEGATED = frozenset({
+    "get_serializer", "get_serializer_class", "get_serializer_context", "check_object_permissions",
+    "check_permissions", "paginate_queryset", "get_paginated_response", "perform_create", "perform_update",
+    "perform_destroy", "get_success_url", "get_context_data", "render_to_response", "form_valid", "form_invalid",
+    "get_form", "get_form_kwargs", "dispatch", "http_method_not_allowed", "permission_denied", "get_permissions",
+    "get_authenticators", "initial", "finalize_response", "handle_exception", "get_template_names",
+    "get_success_message", "get_throttles", "get_renderers", "get_parsers", "get_exception_handler",
+})
+# Methods of view classes that look objects up for the handlers (``self.get_invoice(pk)``).
+_LOOKUP_HELPER = re.compile(r"^_*(get|fetch|load|find|lookup|retrieve)_\w+$")
+_ALL_VERBS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -107,6 +126,7 @@ class Query:
     variable: str | None = None  # the local name the result is assigned to
     unknown_base: bool = False  # the queryset comes from something unanalysable (a variable, self.get_queryset())
     exposed: bool = False  # the object reaches a response: returned, rendered, serialized or put in a context dict
+    counter_only: bool = False  # written, but only by bumping counters (``views += 1``, ``update(likes=F(...) + 1)``)
 
 
 @dataclass(frozen=True)
@@ -131,6 +151,13 @@ class ViewCode:
     returned: tuple[str, ...] = ()  # resolved names mentioned in return statements
     returns_constant: object = None  # ``return True`` → True (permission classes)
     calls_params: bool = False  # calls one of its own parameters (a decorator's wrapper calling the view)
+    # ``self.<method>(...)`` calls (``self.get_object(pk)``), as queries with ``model=None`` and ``kind``
+    # ``"self.<method>"``: what happens to their result (owner compared, written, exposed) as for lookups.
+    delegated: tuple[Query, ...] = ()
+    # For ``get_authenticators``-style methods: the HTTP methods for which it returns an empty list.
+    empty_return_methods: tuple[str, ...] = ()
+    counter_writes_only: bool = False  # every state change in the body only bumps counters
+    request_attrs: frozenset[str] = frozenset()  # every attribute read off ``request``/``self.request``
 
 
 @dataclass(frozen=True)
@@ -150,6 +177,18 @@ class FieldDecl:
 
 
 @dataclass(frozen=True)
+class ActionDecl:
+    """A viewset ``@action``: its HTTP methods and the view attributes it overrides for its route."""
+
+    name: str
+    methods: tuple[str, ...]
+    location: Location  # the decorator
+    detail: bool | None = None
+    permission_classes: tuple[tuple[str, ...], ...] | None = None  # None: inherits the viewset's
+    authentication_classes: tuple[tuple[str, ...], ...] | None = None
+
+
+@dataclass(frozen=True)
 class ClassDecl:
     """Django/DRF-relevant parts of a class body that :class:`ClassFacts` does not keep."""
 
@@ -164,6 +203,7 @@ class ClassDecl:
     fields: tuple[FieldDecl, ...] = ()
     actions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # viewset @action methods and their HTTP methods
     locations: tuple[tuple[str, Location], ...] = ()  # where permission_classes, queryset ... are assigned
+    action_decls: tuple[ActionDecl, ...] = ()  # viewset @action methods with their overrides
 
     def where(self, attribute: str) -> Location | None:
         for name, location in self.locations:
@@ -330,14 +370,19 @@ class _Extractor:
 
     def run(self, tree: ast.Module) -> DjangoFacts:
         self._module_block(tree.body, debug=False)
+        class_nodes = list(iter_classes(tree.body, self.module))
+        # Lookup helpers (``def get_invoice(self, pk)``) are summarised in view-like classes only.
+        helpers_in = {qualname for qualname, node in class_nodes if self._view_like(node)}
         views = []
         for qualname, node, class_name in iter_functions(tree.body, self.module):
-            if (class_name is not None and node.name in VIEW_METHODS) or self._may_be_view_decorated(node) or any(
+            if (class_name is not None and (node.name in VIEW_METHODS or (
+                    class_name in helpers_in and _LOOKUP_HELPER.match(node.name) and len(node.args.args) > 1))) \
+                    or self._may_be_view_decorated(node) or any(
                     a.arg in ("request", "req") for a in node.args.args + node.args.posonlyargs):
                 views.append(self._view_code(node, qualname, class_name))
                 if class_name is None and node.decorator_list:
                     self._ninja_operation(node, qualname)
-        classes = [self._class(node, qualname) for qualname, node in iter_classes(tree.body, self.module)]
+        classes = [self._class(node, qualname) for qualname, node in class_nodes]
         return DjangoFacts(
             urls=tuple(self.urls), pattern_lists=tuple(self.pattern_lists), routers=tuple(self.routers),
             registrations=tuple(self.registrations), ninja_operations=tuple(self.operations),
@@ -725,6 +770,7 @@ class _Extractor:
                     if field is not None:
                         fields.append(field)
         actions = []
+        action_decls = []
         for stmt in node.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 for decorator in stmt.decorator_list:
@@ -732,11 +778,24 @@ class _Extractor:
                     tail = callee.rsplit(".", 1)[-1]
                     if tail in ("action", "detail_route", "list_route") and callee.startswith("rest_framework"):
                         verbs: tuple[str, ...] = ("GET",)
+                        detail = True if tail == "detail_route" else False if tail == "list_route" else None
+                        overrides: dict[str, tuple[tuple[str, ...], ...] | None] = {}
                         if isinstance(decorator, ast.Call):
                             methods_node = _keyword(decorator, "methods")
                             if methods_node is not None:
                                 verbs = tuple(m.upper() for m in self._flat(methods_node))
+                            detail_node = _keyword(decorator, "detail")
+                            if isinstance(detail_node, ast.Constant) and isinstance(detail_node.value, bool):
+                                detail = detail_node.value
+                            for attribute in ("permission_classes", "authentication_classes"):
+                                value = _keyword(decorator, attribute)
+                                if value is not None:
+                                    overrides[attribute] = self._class_list(value)
                         actions.append((stmt.name, verbs))
+                        action_decls.append(ActionDecl(
+                            stmt.name, verbs, Location.of(self.path, decorator), detail,
+                            overrides.get("permission_classes"), overrides.get("authentication_classes"),
+                        ))
                     elif isinstance(decorator, ast.Attribute) and isinstance(decorator.value, ast.Attribute) \
                             and decorator.value.attr == "mapping" and decorator.attr in HTTP_VERBS:
                         actions.append((stmt.name, (decorator.attr.upper(),)))
@@ -745,7 +804,16 @@ class _Extractor:
                 or queryset is not None or model is not None or fields or actions or locations):
             return None
         return ClassDecl(qualname, Location.of(self.path, node), decorators, permission, authentication, methods,
-                         queryset, model, tuple(fields), tuple(actions), tuple(locations))
+                         queryset, model, tuple(fields), tuple(actions), tuple(locations), tuple(action_decls))
+
+    def _view_like(self, node: ast.ClassDef) -> bool:
+        """A class whose bases look like views or view mixins (``APIView``, ``LoginRequiredMixin``)."""
+        for base in node.bases:
+            target = base.func if isinstance(base, ast.Call) else base
+            name = self.names.resolve(target) or _text(target)
+            if name.rsplit(".", 1)[-1].endswith(("View", "ViewSet", "APIView", "Mixin")):
+                return True
+        return False
 
     def _class_list(self, node: ast.AST) -> tuple[tuple[str, ...], ...] | None:
         if isinstance(node, (ast.List, ast.Tuple)):
@@ -803,6 +871,9 @@ class _Extractor:
             auth_checks=frozenset(body.auth), uses_user=body.uses_user, verifies_signature=body.signature,
             queries=tuple(body.queries), responses=frozenset(body.responses), returned=tuple(sorted(body.returned)),
             returns_constant=body.returns_constant, calls_params=body.calls_params,
+            delegated=tuple(body.delegated), counter_writes_only=body.counter_writes_only,
+            empty_return_methods=_empty_return_methods(node) if node.name == "get_authenticators" else (),
+            request_attrs=frozenset(body.request_attrs),
         )
 
     def _query_of(self, node: ast.AST, assigned: dict[str, ast.AST], user_names: frozenset[str],
@@ -835,8 +906,11 @@ class _Extractor:
                 if attr in PUBLIC_VALUES or attr in PUBLIC_FLAGS:  # Post.published.get(...): a custom manager
                     public = True
                 continue
-            values = list(call.args) + [k.value for k in call.keywords]
-            for keyword in call.keywords:
+            if attr == "update":
+                continue  # the new values, not a lookup: ``.update(handled_by=request.user)`` scopes nothing
+            keywords = [k for k in call.keywords if k.arg not in ("defaults", "create_defaults")]
+            values = list(call.args) + [k.value for k in keywords]
+            for keyword in keywords:
                 if keyword.arg is None:
                     if _from_request(keyword.value, params, user_names, data_names):
                         from_request = True
@@ -942,7 +1016,13 @@ class _Body:
         self.returned: set[str] = set()
         self.returns_constant: object = None
         self.calls_params = False
+        self.delegated: list[Query] = []
+        self.request_attrs: set[str] = set()
+        self.counter_writes_only = False
+        self._nodes: dict[int, ast.Call] = {}  # id(query) → its call, while the body is analysed
+        self._write_calls: list[tuple[str, ast.Call]] = []
         self._run(node)
+        self._nodes = {}
 
     def _run(self, node) -> None:
         names = self.x.names
@@ -979,6 +1059,8 @@ class _Body:
             if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
                 variables[id(child.value)] = child.targets[0].id
             if isinstance(child, ast.Attribute):
+                if isinstance(child.ctx, ast.Load) and _request_expr(child.value):
+                    self.request_attrs.add(child.attr)
                 if _user_attr(child):
                     self.uses_user = True
                 elif child.attr in _REQUEST_ATTRS and _request_expr(child.value):
@@ -1049,8 +1131,10 @@ class _Body:
                 if attr == "create" and isinstance(receiver, ast.Name) and receiver.id in ("dict", "set", "list"):
                     return
                 self.writes.add(attr)
+                self._write_calls.append((attr, call))
             elif attr == "update" and _looks_like_queryset(receiver):
                 self.writes.add("update")
+                self._write_calls.append((attr, call))
             elif attr in ("execute", "executemany") and call.args:
                 sql = call.args[0]
                 text = sql.value if isinstance(sql, ast.Constant) and isinstance(sql.value, str) else _text(sql)
@@ -1088,64 +1172,168 @@ class _Body:
                 for node in ast.walk(call):
                     seen.add(id(node))
         if query is None:
+            func = call.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
+                    and func.attr not in _NOT_DELEGATED and _LOOKUP_HELPER.match(func.attr):
+                values = list(call.args) + [k.value for k in call.keywords]
+                delegated = Query(
+                    None, f"self.{func.attr}", Location.of(self.x.path, call),
+                    from_request=any(_from_request(v, self.params, users, data) for v in values),
+                    user_scoped=any(_mentions_user(v, users) for v in values), variable=variables.get(id(call)),
+                )
+                self.delegated.append(delegated)
+                self._nodes[id(delegated)] = call
             return
         variable = variables.get(id(call))
         written = query.kind in ("update", "delete", "update_or_create", "get_or_create")
         query = _replace(query, variable=variable, written=written)
         self.queries.append(query)
+        self._nodes[id(query)] = call
 
     def _post_process(self, everything: list[ast.AST], users: frozenset[str]) -> None:
         """Per lookup variable: is it written, or compared with the requesting user later?"""
-        if not self.queries:
-            return
-        updated = []
-        for query in self.queries:
-            name = query.variable
-            written = query.written
-            checked = query.owner_checked
-            exposed = name is not None and self._exposed(name, everything)
-            if name:
+        if self.queries or self.delegated:
+            # only these node types matter below: a smaller list to scan once per lookup
+            everything = [n for n in everything if type(n) in _SETTLE_TYPES]
+            exposing: list[set[int]] = []
+            fresh: dict[int, ast.Call] = {}
+            settled = []
+            for query in self.queries:
+                node = self._nodes.get(id(query))
+                query = self._settle(query, everything, users, exposing)
+                if node is not None:
+                    fresh[id(query)] = node
+                settled.append(query)
+            self.delegated = [self._settle(q, everything, users, exposing) for q in self.delegated]
+            self.queries = settled
+            self._nodes = fresh
+        self.counter_writes_only = self._only_counters()
+
+    def _settle(self, query: Query, everything: list[ast.AST], users: frozenset[str],
+                exposing: list[set[int]]) -> Query:
+        name = query.variable
+        node = self._nodes.get(id(query))
+        written = query.written
+        checked = query.owner_checked
+        counter = written and query.kind == "update" and node is not None and _bumps_counters(node, self.x.names)
+        bumped = counter
+        exposed = name is not None and self._exposed(name, everything)
+        if name is None and node is not None:
+            if not exposing:
+                exposing.append(self._exposing_nodes(everything))
+            exposed = id(node) in exposing[0]
+        if name:
+            counter = True  # until a write that is not a counter bump shows up
+            for child in everything:
+                if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
+                    receiver = child.func.value
+                    if isinstance(receiver, ast.Name) and receiver.id == name and child.func.attr in (
+                            "save", "delete", "update", "soft_delete", "archive"):
+                        written = True
+                        if child.func.attr != "save":
+                            counter = False
+                        else:
+                            fields = _update_fields(child)
+                            if fields is not None:
+                                if fields and all(COUNTER_FIELD.match(f) for f in fields):
+                                    bumped = True
+                                else:
+                                    counter = False
+                    uses_var = any(isinstance(a, ast.Name) and a.id == name for a in child.args) or any(
+                        isinstance(k.value, ast.Name) and k.value.id == name for k in child.keywords)
+                    if uses_var and (any(_mentions_user(a, users) for a in child.args)
+                                     or any(_mentions_user(k.value, users) for k in child.keywords)
+                                     or _mentions_user(child.func, users)
+                                     or child.func.attr in ("check_object_permissions", "has_object_permission")):
+                        checked = True
+                    if isinstance(receiver, ast.Name) and receiver.id == name and any(
+                            _mentions_user(a, users) for a in list(child.args) + [k.value for k in child.keywords]):
+                        checked = True  # post.is_editable_by(request.user)
+                    if uses_var and isinstance(receiver, ast.Name) and receiver.id == "self" \
+                            and _CHECK_NAME.search(child.func.attr):
+                        checked = True  # self.ensure_owner(invoice): the method sees self.request
+                    if isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name) \
+                            and receiver.value.id == name and child.func.attr in _RELATED_WRITES and any(
+                            _mentions_user(a, users) for a in list(child.args) + [k.value for k in child.keywords]):
+                        checked = True  # article.likes.add(request.user): the user's own reaction to the row
+                elif isinstance(child, ast.Call) and isinstance(child.func, ast.Name):
+                    uses_var = any(isinstance(a, ast.Name) and a.id == name for a in child.args)
+                    if uses_var and any(_mentions_user(a, users) or _request_expr(a) for a in child.args):
+                        checked = True  # check_owner(request, post)
+                elif isinstance(child, ast.Assign):
+                    for target in child.targets:
+                        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                                and target.value.id == name:
+                            written = True
+                            if COUNTER_FIELD.match(target.attr) and _mentions_f(child.value, self.x.names):
+                                bumped = True
+                            else:
+                                counter = False
+                elif isinstance(child, ast.Compare):
+                    sides = [child.left, *child.comparators]
+                    if any(_refers_to(s, name) for s in sides) and any(_mentions_user(s, users) for s in sides):
+                        checked = True
+                elif isinstance(child, ast.AugAssign):
+                    target = child.target
+                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                            and target.value.id == name:
+                        if COUNTER_FIELD.match(target.attr) and isinstance(child.value, ast.Constant):
+                            bumped = True
+                        else:
+                            counter = False
+            if not written:
                 for child in everything:
-                    if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
-                        receiver = child.func.value
-                        if isinstance(receiver, ast.Name) and receiver.id == name and child.func.attr in (
-                                "save", "delete", "update", "soft_delete", "archive"):
-                            written = True
-                        uses_var = any(isinstance(a, ast.Name) and a.id == name for a in child.args) or any(
-                            isinstance(k.value, ast.Name) and k.value.id == name for k in child.keywords)
-                        if uses_var and (any(_mentions_user(a, users) for a in child.args)
-                                         or any(_mentions_user(k.value, users) for k in child.keywords)
-                                         or _mentions_user(child.func, users)
-                                         or child.func.attr in ("check_object_permissions", "has_object_permission")):
-                            checked = True
-                        if isinstance(receiver, ast.Name) and receiver.id == name and any(
-                                _mentions_user(a, users) for a in list(child.args) + [k.value for k in child.keywords]):
-                            checked = True  # post.is_editable_by(request.user)
-                    elif isinstance(child, ast.Call) and isinstance(child.func, ast.Name):
-                        uses_var = any(isinstance(a, ast.Name) and a.id == name for a in child.args)
-                        if uses_var and any(_mentions_user(a, users) or _request_expr(a) for a in child.args):
-                            checked = True  # check_owner(request, post)
-                    elif isinstance(child, ast.Assign):
-                        for target in child.targets:
-                            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
-                                    and target.value.id == name:
-                                written = True
-                    elif isinstance(child, ast.Compare):
-                        sides = [child.left, *child.comparators]
-                        if any(_refers_to(s, name) for s in sides) and any(_mentions_user(s, users) for s in sides):
-                            checked = True
-                if not written:
-                    for child in everything:
-                        if isinstance(child, ast.keyword) and child.arg == "instance" \
-                                and isinstance(child.value, ast.Name) and child.value.id == name \
-                                and "save" in self.writes:
-                            written = True
-                        elif isinstance(child, ast.Call) and child.args and isinstance(child.args[0], ast.Name) \
-                                and child.args[0].id == name and any(k.arg == "data" for k in child.keywords) \
-                                and "save" in self.writes:
-                            written = True
-            updated.append(_replace(query, written=written, owner_checked=checked, exposed=exposed))
-        self.queries = updated
+                    if isinstance(child, ast.keyword) and child.arg == "instance" \
+                            and isinstance(child.value, ast.Name) and child.value.id == name \
+                            and "save" in self.writes:
+                        written = True
+                        counter = False
+                    elif isinstance(child, ast.Call) and child.args and isinstance(child.args[0], ast.Name) \
+                            and child.args[0].id == name and any(k.arg == "data" for k in child.keywords) \
+                            and "save" in self.writes:
+                        written = True
+                        counter = False
+        counter_only = bool(written and counter and bumped)
+        return _replace(query, written=written, owner_checked=checked, exposed=exposed, counter_only=counter_only)
+
+    def _exposing_nodes(self, everything: list[ast.AST]) -> set[int]:
+        """Ids of the nodes that reach a response: return values, dict values, response and serializer arguments."""
+        names = self.x.names
+        found: set[int] = set()
+        for child in everything:
+            roots: list[ast.AST] = []
+            if isinstance(child, ast.Return) and child.value is not None:
+                roots = [child.value]
+            elif isinstance(child, ast.Dict):
+                roots = [v for v in child.values if v is not None]
+            elif isinstance(child, ast.Call):
+                tail = (names.resolve(child.func) or (child.func.attr if isinstance(child.func, ast.Attribute)
+                                                      else getattr(child.func, "id", ""))).rsplit(".", 1)[-1]
+                if tail in _HTML_RESPONSES or tail in _JSON_RESPONSES or tail.endswith("Serializer") or tail in (
+                        "model_to_dict", "serialize", "get_serializer", "render_to_response", "FileResponse"):
+                    roots = list(child.args) + [k.value for k in child.keywords]
+            for root in roots:
+                for inner in ast.walk(root):
+                    found.add(id(inner))
+        return found
+
+    def _only_counters(self) -> bool:
+        """Is every state change a counter bump on a looked-up row?"""
+        if not self._write_calls:
+            return False
+        counters = [q for q in self.queries if q.counter_only]
+        if not counters:
+            return False
+        names = {q.variable for q in counters if q.variable}
+        nodes = {id(self._nodes.get(id(q))) for q in counters if q.variable is None}
+        for attr, call in self._write_calls:
+            receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+            if attr == "save" and isinstance(receiver, ast.Name) and receiver.id in names:
+                continue
+            if attr == "update" and id(call) in nodes:
+                continue
+            return False
+        return True
 
     def _exposed(self, name: str, everything: list[ast.AST]) -> bool:
         """Does ``name`` reach a response: a return, a response or render call, a serializer, a context dict?"""
@@ -1192,6 +1380,125 @@ def _replace(query: Query, **changes) -> Query:
     from dataclasses import replace
 
     return replace(query, **changes)
+
+
+_SETTLE_TYPES = frozenset({ast.Call, ast.Assign, ast.AugAssign, ast.Compare, ast.keyword, ast.Return, ast.Dict})
+_CHECK_NAME = re.compile(r"owner|permission|access|authori[sz]e|check|ensure|verify|allowed|can_|belongs", re.I)
+_RELATED_WRITES = frozenset({"add", "remove", "create", "get_or_create", "update_or_create", "set"})
+
+
+def _update_fields(call: ast.Call) -> list[str] | None:
+    """``obj.save(update_fields=["views"])`` → ["views"]; None when the call does not say."""
+    value = _keyword(call, "update_fields")
+    if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        return [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    return None
+
+
+def _mentions_f(node: ast.AST, names: ModuleNames) -> bool:
+    """An ``F("field")`` expression (an increment done by the database)."""
+    for child in ast.walk(node):
+        if isinstance(child, ast.Call) and (names.resolve(child.func) or "").rsplit(".", 1)[-1] == "F":
+            return True
+    return False
+
+
+def _bumps_counters(call: ast.Call, names: ModuleNames) -> bool:
+    """``.update(views=F("views") + 1)``: every new value is a counter incremented by the database."""
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr == "update") or call.args or not call.keywords:
+        return False
+    return all(k.arg and COUNTER_FIELD.match(k.arg) and _mentions_f(k.value, names) for k in call.keywords)
+
+
+def _method_test(test: ast.AST) -> tuple[frozenset[str], bool] | None:
+    """``request.method == "GET"`` → ({"GET"}, True); ``... not in SAFE_METHODS`` → ({GET, HEAD, OPTIONS}, False)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _method_test(test.operand)
+        return (inner[0], not inner[1]) if inner else None
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return None
+    left, right = test.left, test.comparators[0]
+
+    def is_method(node: ast.AST) -> bool:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("lower", "upper"):
+            node = node.func.value
+        return isinstance(node, ast.Attribute) and node.attr == "method" and _request_expr(node.value)
+
+    if is_method(right):
+        left, right = right, left
+    if not is_method(left):
+        return None
+    methods: set[str] = set()
+    if isinstance(right, ast.Constant) and isinstance(right.value, str):
+        methods.add(right.value.upper())
+    elif isinstance(right, (ast.Tuple, ast.List, ast.Set)):
+        methods.update(e.value.upper() for e in right.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
+    elif isinstance(right, (ast.Name, ast.Attribute)) and \
+            (getattr(right, "id", None) or getattr(right, "attr", "")) in _SAFE_METHOD_NAMES:
+        methods.update(("GET", "HEAD", "OPTIONS"))
+    else:
+        return None
+    op = test.ops[0]
+    if isinstance(op, (ast.Eq, ast.In, ast.Is)):
+        return frozenset(methods), True
+    if isinstance(op, (ast.NotEq, ast.NotIn, ast.IsNot)):
+        return frozenset(methods), False
+    return None
+
+
+def _is_empty(node: ast.AST | None) -> bool:
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return not node.elts
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("list", "tuple") \
+        and not node.args and not node.keywords
+
+
+def _ends(block: list[ast.stmt]) -> bool:
+    return bool(block) and isinstance(block[-1], (ast.Return, ast.Raise))
+
+
+def _empty_return_methods(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
+    """The HTTP methods for which the function returns ``[]`` (tests of ``request.method`` followed)."""
+    found: set[str] = set()
+
+    def block(statements: list[ast.stmt], allowed: frozenset[str], depth: int) -> None:
+        if depth > 20:
+            return
+        for stmt in statements:
+            if not allowed:
+                return
+            if isinstance(stmt, ast.Return):
+                if _is_empty(stmt.value):
+                    found.update(allowed)
+                return
+            if isinstance(stmt, ast.If):
+                tested = _method_test(stmt.test)
+                if tested is None:
+                    inside = outside = allowed
+                else:
+                    methods, positive = tested
+                    inside = allowed & methods if positive else allowed - methods
+                    outside = allowed - methods if positive else allowed & methods
+                block(stmt.body, inside, depth + 1)
+                block(stmt.orelse, outside, depth + 1)
+                if _ends(stmt.body) and _ends(stmt.orelse):
+                    return
+                if _ends(stmt.body) and tested is not None:
+                    allowed = outside
+                elif _ends(stmt.orelse) and tested is not None:
+                    allowed = inside
+            elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
+                block(stmt.body, allowed, depth + 1)
+                block(getattr(stmt, "orelse", []), allowed, depth + 1)
+            elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+                block(stmt.body, allowed, depth + 1)
+                for handler in stmt.handlers:
+                    block(handler.body, allowed, depth + 1)
+                block(stmt.orelse, allowed, depth + 1)
+                block(stmt.finalbody, allowed, depth + 1)
+
+    block(node.body, _ALL_VERBS, 0)
+    return tuple(sorted(found))
 
 
 def _merge(outer: Query, inner: Query) -> Query:

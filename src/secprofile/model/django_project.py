@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from secprofile.model.django import (
-    PUBLIC_FLAGS, WRITE_CALLS, ClassDecl, Decorator, DjangoFacts, FieldDecl, NinjaOperation, Query, RouterDecl,
-    UrlEntry, ViewCode,
+    PUBLIC_FLAGS, WRITE_CALLS, ActionDecl, ClassDecl, Decorator, DjangoFacts, FieldDecl, NinjaOperation, Query,
+    RouterDecl, UrlEntry, ViewCode,
 )
 from secprofile.model.values import MISSING, Literal, effective
 from secprofile.source.location import Location
@@ -135,6 +135,11 @@ OWNER_FIELD_NAMES = frozenset({"owner", "user", "author", "created_by", "creator
                                "submitted_by", "owned_by", "account_owner", "buyer", "seller", "patient", "member",
                                "employee", "client", "sender", "recipient", "profile", "tenant"})
 RELATION_FIELDS = frozenset({"ForeignKey", "OneToOneField", "ParentalKey", "ManyToManyField"})
+# A many-to-many relation to the user model gives ownership only when it lists who the row belongs to
+# (``members``), not who reacted to it (``likes``, ``followers``).
+MEMBER_FIELD_NAMES = frozenset({"owners", "users", "members", "participants", "collaborators", "editors", "viewers",
+                                "shared_with", "allowed_users", "assignees", "admins", "managers", "employees",
+                                "customers", "clients", "patients", "recipients", "user", "owner", "member"})
 
 
 @dataclass(frozen=True)
@@ -157,9 +162,10 @@ class Permissions:
     """DRF's effective permission (or authentication) classes and where they come from."""
 
     classes: tuple[tuple[str, ...], ...]  # each element: the names in one list item (``A | B`` → (A, B))
-    source: str  # class, base, decorator, get_permissions, settings, default
+    source: str  # class, base, decorator, get_permissions, get_authenticators, action, settings, default
     location: Location | None = None
     defined_in: str | None = None
+    methods: frozenset[str] | None = None  # the HTTP methods it applies to; None: all
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -176,6 +182,21 @@ class Route:
     actions: tuple[tuple[str, str], ...] = ()  # viewset method → action mapping from as_view({...})
     debug_only: bool = False
     router: str | None = None  # DRF router or ninja API symbol
+
+
+@dataclass(frozen=True)
+class Action:
+    """A viewset ``@action`` route, with what it overrides of its viewset."""
+
+    name: str
+    methods: frozenset[str]
+    location: Location  # the ``@action(...)`` decorator
+    detail: bool | None
+    permissions: Permissions | None  # its own ``permission_classes=``; None: the viewset's apply
+    authentication: Permissions | None  # its own ``authentication_classes=``; None: the viewset's apply
+    permission_kind: str | None  # effective for this action (see View.permission_kind)
+    writes: bool  # the action's code changes state (directly or through a helper)
+    code: ViewCode | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +227,7 @@ class View:
     detail: bool = False  # reads one object by URL id through get_object (generic detail views, viewsets)
     lists: bool = False
     overrides: frozenset[str] = frozenset()  # methods defined by project classes in the MRO
+    actions: tuple[Action, ...] = ()  # viewset @action routes
 
     @property
     def routed(self) -> bool:
@@ -250,10 +272,17 @@ class ModelInfo:
     public_flags: tuple[str, ...]  # published, is_public, status ...
     is_user_model: bool = False
     location: Location | None = None
+    # Lookup paths to the user through other models (``account__owner``) when no field of its own is an owner.
+    owner_paths: tuple[str, ...] = ()
 
     @property
     def user_owned(self) -> bool:
         return bool(self.owner_fields) or self.is_user_model
+
+    @property
+    def owned(self) -> bool:
+        """Owned by a user directly, or through the rows it belongs to."""
+        return self.user_owned or bool(self.owner_paths)
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -818,12 +847,14 @@ class _Linker:
             permissions = self._class_permissions(classes, by_name, "permission_classes", self.drf_permissions, target)
             authentication = self._class_permissions(classes, None, "authentication_classes", self.drf_authentication,
                                                      target)
+            authentication = self._authenticators(classes, by_name) or authentication
             self._drf_evidence(permissions, evidence)
             if self._kind(permissions) == "public" and permissions.source in ("class", "base"):
                 public = public or Evidence("public", "AllowAny", permissions.source, permissions.location)
             drf_kind, drf_object = self._kind(permissions), self._has_object_permission(permissions)
         else:
             drf_kind, drf_object = None, False
+        actions = self._actions(classes, by_name, permissions) if is_drf and is_viewset else ()
         if self.login_middleware and public is None:
             evidence.append(Evidence("middleware", "LoginRequiredMiddleware", "middleware"))
         # what it reads
@@ -848,8 +879,46 @@ class _Linker:
             authentication=authentication, permission_kind=drf_kind, object_permission=drf_object,
             mro=tuple(classes) + tuple(external), bases=frozenset(framework_bases),
             models=tuple(reads), model=self._c(model) if model else None, detail=detail, lists=lists,
-            overrides=frozenset(overrides),
+            overrides=frozenset(overrides), actions=actions,
         )
+
+    def _authenticators(self, classes: list[str], by_name: dict[str, ViewCode]) -> Permissions | None:
+        """``get_authenticators()`` returning ``[]`` (for some HTTP methods): no authentication for them."""
+        code = by_name.get("get_authenticators")
+        if code is None or not code.empty_return_methods:
+            return None
+        owner = next((cls for cls in classes if code.qualname.startswith(cls + ".")), None)
+        methods = frozenset(code.empty_return_methods)
+        return Permissions((), "get_authenticators", code.header, owner,
+                           None if methods >= ALL_METHODS else methods | ({"HEAD"} if "GET" in methods else set()))
+
+    def _actions(self, classes: list[str], by_name: dict[str, ViewCode], permissions: Permissions | None):
+        found: list[Action] = []
+        seen: set[str] = set()
+        for cls in classes:
+            decl = self.classes.get(cls)
+            for item in decl.action_decls if decl else ():
+                if item.name in seen:
+                    continue
+                seen.add(item.name)
+                code = by_name.get(item.name)
+                if code is not None and not code.qualname.startswith(cls + "."):
+                    code = None
+                own = self._action_classes(item, "permission_classes", cls)
+                authentication = self._action_classes(item, "authentication_classes", cls)
+                writes = code is not None and (bool(code.writes) or self._calls_writer(code.qualname))
+                found.append(Action(
+                    item.name, frozenset(item.methods), item.location, item.detail, own, authentication,
+                    self._kind(own or permissions), writes, code,
+                ))
+        return tuple(found)
+
+    def _action_classes(self, item: ActionDecl, attribute: str, cls: str) -> Permissions | None:
+        value = getattr(item, attribute)
+        if value is None:
+            return None
+        return Permissions(tuple(tuple(self._c(n) for n in element) for element in value), "action", item.location,
+                           cls)
 
     def _serializer_model(self, classes: list[str]) -> str | None:
         for cls in classes:
@@ -1068,14 +1137,32 @@ class _Linker:
         return next(k for k in kinds if k != "public")
 
     def _has_object_permission(self, permissions: Permissions | None) -> bool:
+        """Does an object-level permission class that looks at who is asking apply?
+
+        A project ``has_object_permission`` that reads nothing of the request but its method (``return not
+        obj.closed``) restricts the objects, not the users, and does not count.
+        """
         if permissions is None:
             return False
         for name in permissions.names:
+            if name in self.project.classes:
+                codes, overrides = self._class_code(self._mro(name)[0])
+                if "has_object_permission" in overrides:
+                    code = next((c for c in codes if c.name == "has_object_permission"), None)
+                    if code is None or self._checks_requester(code):
+                        return True
+                    continue
             if self.permission_kind(name) == "object" or name.rsplit(".", 1)[-1] == "DjangoObjectPermissions":
                 return True
-            if name in self.project.classes and "has_object_permission" in self._class_code(self._mro(name)[0])[1]:
-                return True
         return False
+
+    def _checks_requester(self, code: ViewCode) -> bool:
+        if code.returns_constant is True:
+            return False
+        if code.uses_user or code.auth_checks or code.request_attrs - {"method"}:
+            return True
+        function = self.project.functions.get(code.qualname)
+        return function is None or any(self._c(call) in self.project.functions for call in function.calls)
 
     def _drf_evidence(self, permissions: Permissions, evidence: list[Evidence]) -> None:
         kind = self._kind(permissions)
@@ -1125,6 +1212,8 @@ class _Linker:
             for item in fields:
                 tail = item.callee.rsplit(".", 1)[-1]
                 if tail in RELATION_FIELDS:
+                    if tail == "ManyToManyField" and item.name not in MEMBER_FIELD_NAMES:
+                        continue
                     if self._is_user_target(item.target, user_models, user_names):
                         owners.append(item.name)
                     elif item.name in OWNER_FIELD_NAMES and item.target is None:
@@ -1136,7 +1225,57 @@ class _Linker:
                     qualname.rsplit(".", 1)[-1] in user_names and bool(tails & USER_BASES)),
                 project.classes[qualname].location,
             )
-        return found
+        return self._owner_paths(found)
+
+    def _owner_paths(self, found: dict[str, ModelInfo]) -> dict[str, ModelInfo]:
+        """Add ``account__owner``-style paths to models owned through a parent row (two hops at most).
+
+        Parents that flag public content (a comment's published post) do not pass ownership on.
+        """
+        by_tail: dict[str, list[str]] = {}
+        for qualname in found:
+            by_tail.setdefault(qualname.rsplit(".", 1)[-1], []).append(qualname)
+        paths: dict[str, tuple[str, ...]] = {q: i.owner_fields for q, i in found.items()
+                                             if i.owner_fields and not i.public_flags}
+        for _ in range(2):
+            added: dict[str, tuple[str, ...]] = {}
+            for qualname, info in found.items():
+                if info.owner_fields or info.is_user_model or qualname in paths:
+                    continue
+                found_paths: list[str] = []
+                for item in info.fields:
+                    if item.callee.rsplit(".", 1)[-1] not in ("ForeignKey", "OneToOneField", "ParentalKey"):
+                        continue
+                    parent = self._model_target(item.target, qualname, found, by_tail)
+                    if parent is None or parent == qualname or parent not in paths:
+                        continue
+                    found_paths.extend(f"{item.name}__{path}" for path in paths[parent])
+                if found_paths:
+                    added[qualname] = tuple(found_paths[:4])
+            if not added:
+                break
+            paths.update(added)
+        from dataclasses import replace
+
+        return {q: (replace(i, owner_paths=paths[q]) if q in paths and not i.owner_fields else i)
+                for q, i in found.items()}
+
+    def _model_target(self, target: str | None, here: str, found: dict[str, ModelInfo],
+                      by_tail: dict[str, list[str]]) -> str | None:
+        """The project model a relation points to: a resolved name, ``"app.Model"``, ``"Model"`` or ``"self"``."""
+        if not target:
+            return None
+        if target == "self":
+            return here
+        name = self._c(target)
+        if name in found:
+            return name
+        candidates = by_tail.get(target.rsplit(".", 1)[-1], [])
+        if len(candidates) == 1:
+            return candidates[0]
+        module = here.rsplit(".", 1)[0]
+        local = [c for c in candidates if c.rsplit(".", 1)[0] == module]
+        return local[0] if len(local) == 1 else None
 
     def _is_user_target(self, target: str | None, user_models: set[str], user_names: set[str]) -> bool:
         if not target:

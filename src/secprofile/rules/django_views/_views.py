@@ -6,7 +6,7 @@ import re
 from typing import Iterator
 
 from secprofile.model.django import Query
-from secprofile.model.django_project import UNSAFE_METHODS, ModelInfo, View
+from secprofile.model.django_project import ALL_METHODS, UNSAFE_METHODS, ModelInfo, View
 from secprofile.model.fastapi_app import PUBLIC_PATH
 from secprofile.model.project import Project
 
@@ -38,6 +38,9 @@ AUTH_USER_FIELDS = {
              "last_name", "email", "is_staff", "is_active", "date_joined"),
 }
 AUTHORIZING = frozenset({"permission", "staff", "test", "drf", "object"})
+# Owner fields that name who wrote a row rather than whose it is: articles, stories and reviews by an
+# ``author`` are published writing, readable by others unless a non-public filter says otherwise.
+AUTHORSHIP_FIELDS = frozenset({"author", "authors", "posted_by", "poster", "written_by"})
 
 
 def considered(project: Project, view: View) -> bool:
@@ -63,24 +66,71 @@ def model_of(project: Project, query: Query | None) -> ModelInfo | None:
     return project.django.model(project.names.canonical(query.model) or query.model)
 
 
-def private_data_reads(project: Project, view: View) -> Iterator[tuple[Query | None, ModelInfo]]:
-    """Reads of user-owned rows that are not limited to public content or to the requesting user."""
+def content_model(info: ModelInfo) -> bool:
+    """Published writing rather than private records: it flags public rows (``published``), or the only
+    users it names are its authors (``author``, also at the end of an ``article__author`` path)."""
+    if info.public_flags:
+        return True
+    if info.is_user_model:
+        return False
+    links = info.owner_fields or tuple(path.rsplit("__", 1)[-1] for path in info.owner_paths)
+    return bool(links) and all(link in AUTHORSHIP_FIELDS for link in links)
+
+
+def owner_text(info: ModelInfo) -> str:
+    return ", ".join(info.owner_fields or info.owner_paths) or "the user itself"
+
+
+def private_data_reads(project: Project, view: View, indirect: bool = False,
+                       queries: tuple[Query, ...] | None = None) -> Iterator[tuple[Query | None, ModelInfo]]:
+    """Reads of user-owned rows that are not limited to public content or to the requesting user.
+
+    ``indirect`` also counts rows owned through a parent (``account__owner``) and treats rows only
+    named by their ``author`` as published writing; ``queries`` replaces the view's own reads.
+    """
     seen: set[str] = set()
-    for query in view.models:
+    reads = view.models if queries is None else queries
+    for query in reads:
         info = model_of(project, query)
-        if info is None or not info.user_owned or query.user_scoped or query.written:
+        if info is None or not (info.owned if indirect else info.user_owned) or query.user_scoped or query.written:
             continue
         if query.public_filter:
             continue
-        if info.public_flags and not query.private_filter:
+        if (content_model(info) if indirect else info.public_flags) and not query.private_filter:
             continue  # a content model (posts, comments): without a non-public filter it is a public listing
         if info.qualname not in seen:
             seen.add(info.qualname)
             yield query, info
-    if view.model and view.model not in seen and (view.lists or view.detail):
+    if queries is None and view.model and view.model not in seen and (view.lists or view.detail):
         info = project.django.model(view.model)
-        if info is not None and info.user_owned and not info.public_flags and not view.models:
+        if info is not None and (info.owned if indirect else info.user_owned) and not (
+                content_model(info) if indirect else info.public_flags) and not view.models:
             yield None, info
+
+
+def unauthenticated_methods(view: View) -> frozenset[str]:
+    """The HTTP methods for which a DRF view authenticates nobody: ``authentication_classes = []`` (on the
+    class, a base, ``@authentication_classes([])``) or ``get_authenticators()`` returning ``[]``."""
+    authentication = view.authentication
+    if view.framework != "drf" or authentication is None or authentication.classes:
+        return frozenset()
+    if authentication.source not in ("class", "base", "decorator", "get_authenticators"):
+        return frozenset()
+    return authentication.methods if authentication.methods is not None else ALL_METHODS
+
+
+def action_unauthenticated(view: View, action) -> bool:
+    """Does an ``@action`` with its own settings authenticate nobody (its own empty list, or the viewset's)?"""
+    if action.authentication is not None:
+        return not action.authentication.classes
+    unauthenticated = unauthenticated_methods(view)
+    return bool(unauthenticated) and (action.methods - {"HEAD", "OPTIONS"}) <= unauthenticated
+
+
+def nobody_authenticated(view: View) -> bool:
+    """No request to the view is authenticated, so a login-requiring permission lets nobody in."""
+    unauthenticated = unauthenticated_methods(view)
+    return bool(unauthenticated) and (view.methods - {"HEAD", "OPTIONS"}) <= unauthenticated
 
 
 def decorated_views(project: Project, qualname: str, tail: str) -> Iterator[tuple[View, object]]:

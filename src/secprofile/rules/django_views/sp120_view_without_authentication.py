@@ -5,7 +5,7 @@ from typing import Iterator
 from secprofile.model.project import Project
 from secprofile.rules.base import Confidence, Hit, Severity, rule
 from secprofile.rules.django_views._views import (
-    considered, private_data_reads, public_by_design, route_label, short,
+    considered, private_data_reads, public_by_design, route_label, short, unauthenticated_methods,
 )
 
 
@@ -122,9 +122,8 @@ def django_view_without_authentication(project: Project) -> Iterator[Hit]:
     for view in model.views:
         if not considered(project, view) or view.evidence or view.public is not None:
             continue
-        if view.authentication is not None and not view.authentication.classes and \
-                view.authentication.source in ("class", "base", "decorator"):
-            continue  # authentication_classes = []: SP122's
+        if unauthenticated_methods(view):
+            continue  # authentication_classes = [] or get_authenticators() returning []: SP122's
         if public_by_design(view):
             continue
         confidence_floor = None

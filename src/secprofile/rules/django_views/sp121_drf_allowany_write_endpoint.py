@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from secprofile.model.django_project import Action, View
 from secprofile.model.project import Project
 from secprofile.rules.base import Confidence, Hit, Severity, rule
-from secprofile.rules.django_views._views import considered, public_by_design, short, signature_checked
+from secprofile.rules.django_views._views import (
+    action_unauthenticated, considered, public_by_design, short, signature_checked, unauthenticated_methods,
+)
 
 _MODIFYING = frozenset({"PUT", "PATCH", "DELETE"})
 
@@ -30,9 +33,13 @@ def drf_allowany_write_endpoint(project: Project) -> Iterator[Hit]:
     while they update or delete data: a `ModelViewSet`, an `UpdateAPIView`/`DestroyAPIView`
     family view, or `put`/`patch`/`delete`/`update`/`destroy` handlers and `@action`s that write.
     A POST-only endpoint is reported when it modifies existing rows looked up from request data;
-    one that only creates (a registration or contact form) is not.
+    one that only creates (a registration or contact form) is not. A single viewset action
+    opened with `@action(..., permission_classes=[AllowAny])` is reported at its decorator when it
+    writes (a detail action's POST changes the object the URL names).
 
-    Views whose `authentication_classes` is empty are SP122's; permissions computed in
+    Endpoints that authenticate nobody (`authentication_classes = []`, `get_authenticators()`
+    returning `[]`, also on the action) are SP122's; endpoints that only bump counters (a view
+    count, a like on public content) are not reported; permissions computed in
     `get_permissions()` that return something other than `AllowAny` for some actions are
     not reported.
 
@@ -84,13 +91,21 @@ def drf_allowany_write_endpoint(project: Project) -> Iterator[Hit]:
     for view in model.views:
         if view.framework != "drf" or view.permissions is None or not considered(project, view):
             continue
+        for action in view.actions:
+            hit = _action_hit(view, action)
+            if hit is not None:
+                yield hit
         if view.public is None or view.permission_kind != "public":
             continue
         if view.permissions.source not in ("class", "base", "decorator"):
             continue
-        if view.authentication is not None and not view.authentication.classes:
-            continue  # SP122
+        writing = [c for c in view.code if c.writes]
+        if writing and all(c.counter_writes_only for c in writing):
+            continue  # only bumps counters (views, likes) on public content
+        unauthenticated = unauthenticated_methods(view)
         modifying = view.write_methods & _MODIFYING
+        if unauthenticated and (modifying or view.write_methods) <= unauthenticated:
+            continue  # authenticates nobody: SP122's
         confidence = None
         if not modifying:
             if "POST" not in view.write_methods or public_by_design(view) or signature_checked(view):
@@ -109,3 +124,31 @@ def drf_allowany_write_endpoint(project: Project) -> Iterator[Hit]:
             confidence=confidence,
             symbol=view.target,
         )
+
+
+def _action_hit(view: View, action: Action) -> Hit | None:
+    """``@action(detail=True, methods=["post"], permission_classes=[AllowAny])`` that writes."""
+    if action.permissions is None or action.permission_kind != "public" or not action.writes:
+        return None
+    if action_unauthenticated(view, action):
+        return None  # SP122's
+    code = action.code
+    if code is not None and (code.verifies_signature or (code.writes and code.counter_writes_only)):
+        return None
+    verbs = action.methods & _MODIFYING
+    confidence = None
+    if not verbs and "POST" in action.methods:
+        if action.detail:
+            verbs = frozenset({"POST"})  # changes the object the URL names
+        elif code is not None and any(q.written and q.from_request and not q.user_scoped for q in code.queries):
+            verbs = frozenset({"POST"})
+            confidence = Confidence.MEDIUM
+    if not verbs:
+        return None
+    return Hit(
+        action.location,
+        f"{short(view.target)}.{action.name} (@action) allows {'/'.join(sorted(verbs))} to anyone: its "
+        "permission_classes is AllowAny",
+        confidence=confidence if view.routed else Confidence.MEDIUM,
+        symbol=f"{view.target}.{action.name}",
+    )

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import ast
 from typing import Iterator
 
 from secprofile.model.django_project import View
 from secprofile.model.project import Project
 from secprofile.rules.base import Confidence, Hit, Severity, rule
-from secprofile.rules.django_views._views import authorizing, considered, model_of, short
+from secprofile.rules.django_views._views import (
+    authorizing, considered, content_model, model_of, nobody_authenticated, short,
+)
 
 
 @rule(
@@ -25,17 +28,27 @@ def queryset_not_scoped_to_user(project: Project) -> Iterator[Hit]:
     """
     ## What it does
     Flags class-based views and DRF viewsets that require a login but nothing finer, serve a
-    user-owned model through their queryset (`queryset = Order.objects.all()`, `model = Order`,
-    or a `get_queryset()` that does not mention `request.user`), and look objects up by the URL
-    id or list them: `ModelViewSet`, `ReadOnlyModelViewSet`, the `Retrieve…`/`Update…`/
-    `Destroy…`/`List…` generic API views, and Django's `DetailView`, `UpdateView`, `DeleteView`
-    and `ListView`. Nothing scopes the rows when there is no `get_queryset`/`get_object`
-    override that mentions the requesting user, no object-level permission class, and no
-    custom filter backend.
+    user-owned model through their queryset (`queryset = Order.objects.all()`, a `.filter(...)`
+    that does not involve the user, `model = Order`, or a `get_queryset()` that does not
+    mention `request.user`, such as `super().get_queryset().select_related(...)` or
+    `Statement.objects.filter(account_id=self.kwargs["account_pk"])`), and look objects up by
+    the URL id or list them: `ModelViewSet`, `ReadOnlyModelViewSet`, the `Retrieve…`/`Update…`/
+    `Destroy…`/`List…` generic API views, `GenericAPIView` with the model mixins, and Django's
+    `DetailView`, `UpdateView`, `DeleteView` and `ListView` (with `LoginRequiredMixin`). Nothing
+    scopes the rows when there is no `get_queryset`/`get_object` override (or, for list-only
+    views, `list`/`get` override) that mentions the requesting user, no custom filter
+    backend, and no object-level permission class whose `has_object_permission` looks at who is
+    asking (one that only tests the object, `return not obj.closed`, does not count).
 
-    A model is user-owned when it has a relation to the user model (or an `owner`/`user`/
-    `author`-like relation), or is the user model itself. Read-only views of published content
-    (`queryset = Post.objects.filter(published=True)`) are not reported.
+    A model is user-owned when it has a relation to the user model (or an `owner`/`user`-like
+    relation; a many-to-many counts only when it lists members, not `likes`), is the user model
+    itself, or belongs to such a row through one or two relations (`Transaction.account` →
+    `Account.owner`, filtered as `account__owner=request.user`). Read-only views of published
+    content are not reported: `queryset = Post.objects.filter(published=True)`, a model with a
+    publication flag, or one whose only user relation is its `author`. Views restricted to staff
+    or by a permission (`IsAdminUser`, `PermissionRequiredMixin`, `UserPassesTestMixin`) are not
+    reported, and neither are views that authenticate nobody (`authentication_classes = []`
+    with `IsAuthenticated` lets no one in; with `AllowAny` it is SP122's).
 
     ## Why is this bad?
     `IsAuthenticated` and `LoginRequiredMixin` only say *someone* is logged in. With an unscoped
@@ -89,7 +102,9 @@ def queryset_not_scoped_to_user(project: Project) -> Iterator[Hit]:
     ## Known problems
     Rows shared deliberately among all logged-in users (a company directory) are reported;
     suppress with a reason. Scoping done in a custom manager or a filter backend from an
-    installed package is not recognised.
+    installed package is not recognised. Telling private records from published writing is a
+    heuristic (publication flags, `author`-only relations): a private model whose only user
+    relation is `author` is not reported when served read-only.
 
     ## References
     - https://www.django-rest-framework.org/api-guide/filtering/#filtering-against-the-current-user
@@ -102,33 +117,36 @@ def queryset_not_scoped_to_user(project: Project) -> Iterator[Hit]:
     for view in model.views:
         if view.kind not in ("class", "viewset") or not (view.detail or view.lists):
             continue
-        if not considered(project, view) or not view.evidence or authorizing(view):
+        if not considered(project, view) or not view.evidence or authorizing(view) or nobody_authenticated(view):
             continue
-        scoping = ("get_object", "filter_queryset")
+        scoping = ("get_object", "filter_queryset") + (() if view.detail else ("list", "get"))
         if view.overrides & set(scoping) and _mentions_user(view, scoping):
             continue
         if _custom_filter_backends(project, view):
             continue
         get_queryset = view.method_code("get_queryset")
+        class_queryset = next((q for q in view.models if q not in _code_queries(view)), None)
         if get_queryset is not None:
             if get_queryset.uses_user:
                 continue
             queries = [q for q in get_queryset.queries if q.model]
-            if not queries:
+            if queries:
+                query = queries[0]
+            elif _extends_class_queryset(project, get_queryset):
+                query = class_queryset  # super().get_queryset().select_related(...): still every row
+            else:
                 continue  # built from something we cannot see
-            query = queries[0]
         else:
-            queryset = next((q for q in view.models if q.location.path and q not in _code_queries(view)), None)
-            query = queryset
+            query = class_queryset
         info = model_of(project, query) if query is not None else project.django.model(view.model)
-        if info is None or not info.user_owned:
+        if info is None or not info.owned:
             continue
         writes = bool(view.write_methods & {"PUT", "PATCH", "DELETE"}) or (
             view.write_methods and view.bases & {"UpdateView", "DeleteView", "BaseUpdateView", "BaseDeleteView"})
         if query is not None and query.public_filter and not writes:
             continue
-        if info.public_flags and not writes and not (query is not None and query.private_filter):
-            continue  # a content model listed or shown read-only
+        if content_model(info) and not writes and not (query is not None and query.private_filter):
+            continue  # published writing (posts, stories) listed or shown read-only
         source = "get_queryset()" if get_queryset is not None else (
             f"queryset = {short(info.qualname)}.objects…" if query is not None else f"model = {short(info.qualname)}")
         effect = "read, modify or delete" if writes else "read"
@@ -141,6 +159,20 @@ def queryset_not_scoped_to_user(project: Project) -> Iterator[Hit]:
             confidence=None if writes else Confidence.MEDIUM,
             symbol=view.target,
         )
+
+
+def _extends_class_queryset(project: Project, code) -> bool:
+    """``get_queryset`` built on ``super().get_queryset()`` or ``self.queryset``."""
+    function = project.functions.get(code.qualname)
+    if function is None:
+        return False
+    if "get_queryset" in function.method_calls:
+        return True
+    node = project.function_node(function)
+    if node is None:
+        return False
+    return any(isinstance(n, ast.Attribute) and n.attr == "queryset" and isinstance(n.value, ast.Name)
+               and n.value.id == "self" for n in ast.walk(node))
 
 
 def _code_queries(view: View) -> set:
