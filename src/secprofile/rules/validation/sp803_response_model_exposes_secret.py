@@ -207,8 +207,13 @@ def response_model_exposes_secret(project: Project) -> Iterator[Hit]:
 
 
 def _issuing(route) -> bool:
-    return bool(_ISSUING.search(route.path or "")) or bool(
-        _ISSUING.search(route.handler_name.rsplit(".", 1)[-1]))
+    return issuing(route.path, route.handler_name)
+
+
+def issuing(path: str | None, handler_name: str) -> bool:
+    """Does the route (by path or handler name) hand out credentials: login, token, API-key, 2FA setup?
+    Shared with SP804."""
+    return bool(_ISSUING.search(path or "")) or bool(_ISSUING.search(handler_name.rsplit(".", 1)[-1]))
 
 
 def _secret_fields(project, model: str, depth: int) -> Iterator[tuple[str, FieldInfo]]:
@@ -340,3 +345,8 @@ def _read_model(project, node: ast.AST, names) -> str | None:
             "get", "get_or_none", "first", "all", "filter", "get_or_404"):
         return found
     return None
+
+
+# Shared with SP804 (whole database records in responses), which stays quiet where SP803 reports.
+orm_returned = _orm_returned
+read_model = _read_model
