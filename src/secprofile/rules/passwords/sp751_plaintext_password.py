@@ -32,7 +32,7 @@ _SQL_INSERT = re.compile(r"(?is)\binsert\s+into\s+[\w.\"`\[\]]+\s*\(([^)]*)\)")
 _SQL_UPDATE = re.compile(r"(?is)\bupdate\s+[\w.\"`\[\]]+\s+set\b.*\b(?:password|passwd|pwd)\s*=\s*(?:\?|%s|:\w+|"
                          r"%\(\w+\)s|\$\d+)")
 _SQL_COLUMN = re.compile(r"(?i)^[\"`\[]?(password|passwd|pwd|pass)[\"`\]]?$")
-_MENTIONS = re.compile(r"(?i)passw|pwd|passphrase")
+_MENTIONS = ("passw", "pwd", "passphrase")  # lower case; a plain substring test beats a (?i) regex
 _KNOWN_MODELS = frozenset({"django.contrib.auth.models.User", "django.contrib.auth.models.AbstractUser",
                            "django.contrib.auth.base_user.AbstractBaseUser", "django.contrib.auth.get_user_model"})
 _ORM_ROOTS = ("django.db.models.Model", "django.db.models.base.Model", "sqlalchemy.orm.DeclarativeBase",
@@ -49,7 +49,10 @@ def _scout(ctx: FileContext) -> tuple[int, ...] | None:
     Runs in the worker with the tree at hand; the project check re-walks only files with
     such lines, now knowing which classes really are models (answers only ever remove hits).
     """
-    if is_test_path(ctx.relpath) or not any(_MENTIONS.search(line) for line in ctx.lines):
+    if is_test_path(ctx.relpath):
+        return None
+    text = "\n".join(ctx.lines).lower()
+    if not any(word in text for word in _MENTIONS):
         return None
     hits: list[Hit] = []
     _walk(ctx.tree, ctx, _AnyModel(), hits)
