@@ -39,6 +39,7 @@ class Source:
     columns: tuple[str, ...]  # the credential columns each record carries
     what: str  # ``SELECT * FROM users WHERE id = ?``, ``User.objects.values()``
     location: Location | None
+    learned: str = ""  # how columns of ``*`` were learnt when the project declares no schema
 
 
 @dataclass(frozen=True)
@@ -267,6 +268,129 @@ def _compact(sql: str, limit: int = 70) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
+# Column names a project's own SQL statements reveal for one table (a lower bound of the table):
+# SELECT lists, ``UPDATE t SET a = ...``, ``INSERT INTO t (a, b)``, RETURNING lists and
+# ``WHERE a = ...`` comparisons, in statements that name a single table.
+_SQL_BYTES = re.compile(rb"\b(?:SELECT|UPDATE|INSERT|select|update|insert)\s")
+_TRIPLE_LITERAL = re.compile(r"(\"\"\"|''')\s*((?:SELECT|UPDATE|INSERT|DELETE)\s.*?)\1", re.I | re.S)
+_SINGLE_LITERAL = re.compile(r"([\"'])\s*((?:SELECT|UPDATE|INSERT|DELETE)\s[^\n]*?)\1", re.I)
+_IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
+_NOT_COLUMNS = frozenset({"null", "true", "false", "default", "current_timestamp", "current_date", "now", "and",
+                          "or", "not", "exists", "select", "case", "when", "then", "else", "end", "distinct"})
+_SET_END = re.compile(r"\b(?:WHERE|RETURNING|FROM)\b|;", re.I)
+_WHERE = re.compile(r"\bWHERE\b", re.I)
+_WHERE_END = re.compile(r"\b(?:GROUP\s+BY|ORDER\s+BY|LIMIT|HAVING|UNION|EXCEPT|INTERSECT|OFFSET|FETCH|RETURNING|"
+                        r"FOR\s+UPDATE|FOR\s+SHARE|WINDOW)\b|;", re.I)
+_COMPARED = re.compile(r"(?:^|[\s(,])(?:([A-Za-z_]\w*)\.)?([A-Za-z_]\w*)\s*(?:=|!=|<>|\bIS\b|\bIN\b|\bLIKE\b|\bILIKE\b)",
+                       re.I)
+
+
+def _plain(column: str) -> str | None:
+    name = column.strip().strip("\"`[]")
+    return name if _IDENTIFIER.match(name) and name.lower() not in _NOT_COLUMNS else None
+
+
+def _where_columns(flat: str, qualifiers: frozenset[str]) -> list[str]:
+    masked = _mask(flat)
+    found = _WHERE.search(masked)
+    if found is None:
+        return []
+    end = _WHERE_END.search(masked, found.end())
+    part = masked[found.end():end.start() if end else len(masked)]
+    names = []
+    for match in _COMPARED.finditer(part):
+        qualifier = (match.group(1) or "").lower()
+        if qualifier and qualifier not in qualifiers:
+            continue
+        name = _plain(match.group(2))
+        if name:
+            names.append(name)
+    return names
+
+
+def named_columns(sql: str) -> tuple[str, list[str]] | None:
+    """``(table, column names)`` a single-table SQL statement names; ``None`` when the statement
+    names several tables or cannot be read."""
+    flat = " ".join(_COMMENTS.sub(" ", sql).split())
+    names: list[str] = []
+    write = _WRITE_HEAD.match(flat)
+    if write:
+        table = _table_name(write.group(1))
+        if not _IDENTIFIER.match(table):
+            return None
+        rest = flat[write.end():]
+        masked = _mask(rest)
+        if re.match(r"^\s*INSERT", flat, re.I):
+            if not rest.lstrip().startswith("("):
+                return None
+            start = rest.index("(")
+            close = masked.find(")", start)
+            if close < 0:
+                return None
+            for item in rest[start + 1:close].split(","):
+                name = _plain(item)
+                if name is None:
+                    return None  # not a plain column list
+                names.append(name)
+        elif re.match(r"^\s*UPDATE", flat, re.I):
+            found = re.match(r"^\s*(?:AS\s+)?(?:[A-Za-z_]\w*\s+)?SET\b", masked, re.I)
+            if found is None:
+                return None
+            end = _SET_END.search(masked, found.end())
+            for item in _split(rest[found.end():end.start() if end else len(rest)], re.compile(",")):
+                target = re.match(r"^(?:[\w\"`]+\.)?([\w\"`]+)\s*=", item)
+                name = _plain(target.group(1)) if target else None
+                if name:
+                    names.append(name)
+        if not re.search(r"\b(?:FROM|USING)\b", masked, re.I):  # no second table in the WHERE
+            names += _where_columns(flat, frozenset({table}))
+        parsed = parse_query(flat) if re.search(r"\bRETURNING\b", masked, re.I) else None
+        if parsed is not None:
+            names += [c for q, c in parsed[0] if c != "*" and _plain(c)]
+        return table, names
+    parsed = parse_query(flat)
+    if parsed is None:
+        return None
+    items, tables = parsed
+    distinct = set(tables.values())
+    if len(distinct) != 1:
+        return None
+    table = next(iter(distinct))
+    if not _IDENTIFIER.match(table):
+        return None
+    qualifiers = frozenset(tables)
+    for qualifier, column in items:
+        if column == "*" or (qualifier and qualifier not in qualifiers):
+            continue
+        name = _plain(column)
+        if name:
+            names.append(name)
+    names += _where_columns(flat, qualifiers)
+    return table, names
+
+
+def sql_columns(text: str) -> Iterator[tuple[str, str, int]]:
+    """``(table, column, line)`` for the columns the SQL string literals of a Python file name."""
+    spans: list[tuple[int, int]] = []
+    found: list[tuple[int, str]] = []
+    for match in _TRIPLE_LITERAL.finditer(text):
+        spans.append(match.span())
+        found.append((match.start(2), match.group(2)))
+    for match in _SINGLE_LITERAL.finditer(text):
+        if not any(start <= match.start() < end for start, end in spans):
+            found.append((match.start(2), match.group(2)))
+    line, position = 1, 0
+    for offset, sql in sorted(found):
+        line += text.count("\n", position, offset)
+        position = offset
+        parsed = named_columns(sql)
+        if parsed is None:
+            continue
+        table, columns = parsed
+        for column in columns:
+            yield table, column, line
+
+
 # --------------------------------------------------------------------------------------------
 # Per-scan analysis: table schemas, model columns, function bodies (memoised).
 
@@ -276,6 +400,7 @@ class _Analysis:
         self.project = project
         self.kinds = models(project)
         self._schema: dict[str, tuple[str, ...]] | None = None
+        self._named: dict[tuple[str, str], str] = {}  # (table, column) -> "path:line" of the SQL naming it
         self._sources: dict[tuple[str, Location | None], Source | None] = {}
         self._calls: dict[tuple, object] = {}
         self._active: set[str] = set()
@@ -391,16 +516,30 @@ class _Analysis:
                 if found:
                     add(*found)
         root = project.root
+        named: dict[str, dict[str, str]] = {}
         for facts in project.python_files():
             path = root / facts.relpath if root.is_dir() else root
             try:
                 data = path.read_bytes()
             except OSError:
                 continue
-            if not _CREATE_BYTES.search(data):
+            create = _CREATE_BYTES.search(data)
+            statements = _SQL_BYTES.search(data)
+            if not create and not statements:
                 continue
-            for table, columns in create_tables(data.decode("utf-8", "replace")):
+            text = data.decode("utf-8", "replace")
+            if create:
+                for table, columns in create_tables(text):
+                    add(table, columns)
+            if statements:
+                for table, column, line in sql_columns(text):
+                    named.setdefault(table, {}).setdefault(column, f"{facts.relpath}:{line}")
+        # Tables declared nowhere in the project's Python: the columns its own SQL names.
+        for table, columns in named.items():
+            if table not in tables:
                 add(table, columns)
+                for column, where in columns.items():
+                    self._named[(table, column)] = where
         return {table: tuple(columns) for table, columns in tables.items()}
 
     def _core_table(self, variable) -> tuple[str, list[str]] | None:
@@ -435,6 +574,7 @@ class _Analysis:
         items, tables = parsed
         exposed: list[str] = []
         involved: list[str] = []
+        learned: list[str] = []
         for qualifier, column in items:
             if column == "*":
                 if qualifier:
@@ -446,13 +586,16 @@ class _Analysis:
                         if name not in exposed:
                             exposed.append(name)
                             involved.append(table)
+                            where = self._named.get((table, name))
+                            if where:
+                                learned.append(f"`{table}.{name}` at {where}")
             elif secret_kind(column) and column not in exposed:
                 exposed.append(column)
                 involved.append(tables.get(qualifier) or next(iter(dict.fromkeys(tables.values())), "?"))
         if not exposed:
             return None
         table = ", ".join(dict.fromkeys(involved))
-        return Source("sql", table, tuple(exposed), _compact(sql.text), sql.location)
+        return Source("sql", table, tuple(exposed), _compact(sql.text), sql.location, ", ".join(learned))
 
     # -- functions
     def body(self, function) -> "_Body | None":
@@ -1312,6 +1455,11 @@ def response_returns_credential_columns(project: Project) -> Iterator[Hit]:
     The columns of `*` are learnt from the project: SQLAlchemy/SQLModel/Django models
     (`__tablename__`, `Meta.db_table` or Django's `<app>_<model>` name, Django's `auth_user`),
     SQLAlchemy Core `Table(...)` definitions, and `CREATE TABLE` statements in Python files.
+    For a table declared none of those ways (asyncpg/aiosqlite/sqlite3 apps whose schema is in
+    a migration), the columns are the ones the project's own single-table SQL literals name:
+    `SELECT id, password_hash FROM users`, `UPDATE users SET pin = ...`, `INSERT INTO users
+    (email, password_hash)`, RETURNING lists, and `WHERE api_key = ?` comparisons (a column a
+    WHERE clause names exists, so `*` returns it). The message says where the column was named.
     The records are followed through `dict(row)`, `row._mapping`, `[dict(r) for r in rows]`,
     `dict(zip(columns, row))`, containers, helper functions in other modules and FastAPI
     dependencies, to where they leave: a FastAPI handler's return value when no response
@@ -1389,10 +1537,11 @@ def response_returns_credential_columns(project: Project) -> Iterator[Hit]:
     ```
 
     ## Known problems
-    Columns are judged by their names (as in SP803). The table behind `SELECT *` must be
-    declared somewhere in the project's Python (a model, a `Table`, a `CREATE TABLE` string);
-    a schema kept only in `.sql` migration files is not read, and such queries are not
-    reported. SQL built at run time from pieces, queries in stored procedures and ORM
+    Columns are judged by their names (as in SP803). `.sql` migration files are not read:
+    without a model, `Table` or `CREATE TABLE` string in Python, the columns of `*` are only
+    those other SQL literals in the project name for that table alone (joins, f-string
+    columns and SQL split across concatenated literals teach nothing), so a credential
+    column no Python query mentions is missed. SQL built at run time from pieces, queries in stored procedures and ORM
     queries through repository objects (`self.repo.get(...)`) are not followed. Values masked
     in place (`row["password_hash"] = None`) count as removed; masking by a custom
     serializer function is not seen, so the record is treated as filtered. django-ninja
@@ -1491,6 +1640,8 @@ def _hit(function, symbol: str, display: str, path: str, stmt: ast.stmt, rows: R
     columns = ", ".join(f"`{c}`" for c in exposed)
     message = (f"{display} sends whole `{source.table}` {noun} from `{source.what}`{where} to the client {how}, "
                f"including {columns}")
+    if source.learned:
+        message += f" (columns learnt from the project's own SQL, no schema in Python: {source.learned})"
     severity = None
     if admin:
         message += " (admin-only route: still reported, credentials are never needed by a client)"
