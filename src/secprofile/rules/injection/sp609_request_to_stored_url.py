@@ -73,6 +73,18 @@ _DISPATCH_FUNCTIONS = frozenset({"asyncio.to_thread", "starlette.background.Back
                                  "fastapi.concurrency.run_in_threadpool", "anyio.to_thread.run_sync"})
 _TASK_METHODS = frozenset({"delay", "s", "si", "send", "apply_async", "send_with_options"})
 _THREADS = frozenset({"threading.Thread", "multiprocessing.Process"})
+# Raw SQL writes: the methods that run a statement, and the statements that set a column.
+_SQL_EXECUTE = frozenset({"execute", "executemany", "execute_fetchall", "fetch", "fetchrow", "fetchval",
+                          "fetch_one", "fetch_all", "fetch_val", "exec_driver_sql"})
+_SQL_PARAM_KEYWORDS = ("parameters", "params", "values", "args", "parameters_", "vars")
+_SQL_QUERY_KEYWORDS = ("query", "statement", "sql", "operation")
+_SQL_WRITE_HINT = re.compile(r"\b(?:INSERT|UPDATE|REPLACE)\b", re.I)
+_SQL_INSERT = re.compile(
+    r"^\s*(?:INSERT(?:\s+OR\s+\w+)?|REPLACE)\s+INTO\s+([\w.\"`\[\]]+)\s*\(([^)]*)\)\s*VALUES\s*\((.*)\)",
+    re.I | re.S)
+_SQL_UPDATE = re.compile(r"^\s*UPDATE\s+(?:OR\s+\w+\s+)?([\w.\"`\[\]]+)\s+SET\s+(.*?)(?:\s+(?:WHERE|RETURNING|FROM)\b.*)?$",
+                         re.I | re.S)
+_SQL_PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s|\?|\$(\d+)|(?<![:\w]):(\w+)")
 
 # --- what counts as checking the destination ----------------------------------------------------
 
@@ -92,9 +104,15 @@ _NOT_DEFENCES = frozenset({"django.core.validators.URLValidator", "django.core.v
                            "pydantic.HttpUrl", "pydantic.AnyUrl", "pydantic.AnyHttpUrl", "rfc3987.match"})
 
 
+# Names that look like checks ("url" + "safe") but make or encode tokens.
+_NOT_VALIDATOR_NAMES = frozenset({"token_urlsafe", "urlsafe_b64encode", "urlsafe_b64decode"})
+
+
 def _validator_name(name: str) -> bool:
     """``validate_webhook_url``, ``is_safe_url``, ``ensure_public_host``, ``url_has_allowed_host_and_scheme``."""
     lowered = name.lower()
+    if lowered in _NOT_VALIDATOR_NAMES:
+        return False
     return "ssrf" in lowered or bool(_VALIDATOR_VERB.search(lowered) and _VALIDATOR_OBJECT.search(lowered))
 
 
@@ -1016,6 +1034,7 @@ class _Acceptors:
                 elif any(n.startswith(_FORM_PREFIX) and _tail(n) in _FORM_TAILS for n in chain[1:]):
                     self._django_input(qualname, chain, "form")
         self._assignments(self.wanted)
+        self._raw_sql(self.wanted)
         return self.found
 
     def _add(self, acceptor: _Acceptor) -> None:
@@ -1355,11 +1374,177 @@ class _Acceptors:
                 for name in self._model_fields(model, wanted):
                     yield name, keyword.value, None, model
 
+    # -- raw SQL writes: INSERT INTO t (col) VALUES (?), UPDATE t SET col = :value
+    def _raw_sql(self, wanted: set[str]) -> None:
+        analysis = self.analysis
+        for function in list(self.project.functions.values()):
+            if function.method_calls.isdisjoint(_SQL_EXECUTE):
+                continue
+            scope = analysis.scope(function)
+            if scope is None:
+                continue
+            for node in scope.nodes:
+                if type(node) is not ast.Call or type(node.func) is not ast.Attribute or \
+                        node.func.attr not in _SQL_EXECUTE:
+                    continue
+                for table, column, value in self._sql_writes(scope, node, wanted):
+                    if scope.kind(value) != "request" or scope.via_schema(value):
+                        continue  # not client data, or a request-model field judged as one above
+                    validated = scope.defended_before(node.lineno)
+                    self._add(_Acceptor(column, f"{function.name}() into {table}.{column} from request data",
+                                        Location.of(scope.path, node), validated, None, 1))
+
+    def _sql_text(self, scope: _Scope, node, depth: int = 0) -> str | None:
+        """The SQL of a literal, ``text("...")`` or a local/module constant."""
+        if node is None or depth > 4:
+            return None
+        text = _const_str(node)
+        if text is not None:
+            return text
+        kind = type(node)
+        if kind is ast.Call:
+            if _tail(scope.resolve(node.func) or (node.func.id if type(node.func) is ast.Name else "")) == "text" \
+                    and len(node.args) == 1:
+                return self._sql_text(scope, node.args[0], depth + 1)
+            return None
+        if kind is ast.Name:
+            values = scope.assigned.get(node.id)
+            if values is not None:
+                if len(values) == 1 and values[0][0] == "value":
+                    return self._sql_text(scope, values[0][1], depth + 1)
+                return None
+            if node.id in scope.params:
+                return None
+        if kind in (ast.Name, ast.Attribute):
+            qualname = scope.resolve(node)
+            value = self.project.value_of(qualname) if qualname else None
+            if isinstance(value, Literal) and isinstance(value.value, str):
+                return value.value
+        return None
+
+    def _sql_writes(self, scope: _Scope, call: ast.Call, wanted: set[str]) -> Iterator[tuple]:
+        """``(table, column, value expression)`` for the wanted columns a raw SQL statement sets."""
+        query = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg in _SQL_QUERY_KEYWORDS), None)
+        sql = self._sql_text(scope, query)
+        if not sql or not _SQL_WRITE_HINT.search(sql):
+            return
+        columns: list[tuple[str, str, int]] = []  # (column, value text, positional placeholders before it)
+        match = _SQL_INSERT.match(sql)
+        if match:
+            table = match.group(1)
+            names = [_sql_name(c) for c in _split_top(match.group(2))]
+            values = _split_top(match.group(3))
+            if len(names) != len(values):
+                return
+            before = _positional_count(sql[:match.start(3)])
+            for name, value in zip(names, values):
+                columns.append((name, value, before))
+                before += _positional_count(value)
+        else:
+            match = _SQL_UPDATE.match(sql)
+            if not match:
+                return
+            table = match.group(1)
+            before = _positional_count(sql[:match.start(2)])
+            for assignment in _split_top(match.group(2)):
+                name, equals, value = assignment.partition("=")
+                if equals:
+                    columns.append((_sql_name(name), value.strip(), before))
+                before += _positional_count(value)
+        if not any(name in wanted for name, _, _ in columns):
+            return
+        table = _sql_name(table)
+        params = self._sql_params(scope, call)
+        for name, value_text, index in columns:
+            if name not in wanted:
+                continue
+            placeholder = _SQL_PLACEHOLDER.fullmatch(value_text)
+            if placeholder is None:
+                continue
+            token = placeholder.group(0)
+            if token in ("?", "%s"):
+                value = params[0][index] if index < len(params[0]) else None
+            elif placeholder.group(2):
+                index = int(placeholder.group(2)) - 1
+                value = params[0][index] if 0 <= index < len(params[0]) else None
+            else:
+                value = params[1].get(placeholder.group(1) or placeholder.group(3))
+            if value is not None:
+                yield table, name, value
+
+    def _sql_params(self, scope: _Scope, call: ast.Call) -> tuple[list, dict]:
+        """The statement's parameters: positional values and named values."""
+        extra = list(call.args[1:])
+        keywords = {k.arg: k.value for k in call.keywords if k.arg is not None}
+        given = extra[0] if len(extra) == 1 else next(
+            (keywords[k] for k in _SQL_PARAM_KEYWORDS if k in keywords), None) if not extra else None
+        positional: list = []
+        named: dict = {}
+        if len(extra) > 1:
+            positional = extra  # asyncpg: conn.fetchrow(sql, a, b)
+        elif given is not None:
+            value = self._local_value(scope, given)
+            if call.func.attr == "executemany" and type(value) in (ast.List, ast.Tuple) and value.elts:
+                value = self._local_value(scope, value.elts[0])
+            if type(value) in (ast.Tuple, ast.List):
+                positional = list(value.elts)
+            elif type(value) is ast.Dict:
+                named = {_const_str(k): v for k, v in zip(value.keys, value.values) if _const_str(k) is not None}
+            elif type(value) is ast.Call and scope.analysis.canonical(scope.resolve(value.func)) == "builtins.dict":
+                named = {k.arg: k.value for k in value.keywords if k.arg is not None}
+            else:
+                positional = [given]  # asyncpg: conn.fetchrow(sql, value)
+        for key, value in keywords.items():
+            if key not in _SQL_PARAM_KEYWORDS and key not in _SQL_QUERY_KEYWORDS:
+                named.setdefault(key, value)
+        return positional, named
+
+    def _local_value(self, scope: _Scope, node):
+        if type(node) is ast.Name:
+            values = scope.assigned.get(node.id, ())
+            if len(values) == 1 and values[0][0] == "value":
+                return values[0][1]
+        return node
+
     def _model_fields(self, model: str | None, wanted: set[str]) -> set[str]:
         if not model:
             return set()
         fields = self.analysis.class_fields(model) or set()
         return {name for name in fields & wanted if _URL_NAME.match(name)}
+
+
+def _split_top(text: str) -> list[str]:
+    """Split SQL on the commas outside parentheses and quotes."""
+    parts: list[str] = []
+    depth = 0
+    quote = ""
+    current = ""
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        current += char
+    parts.append(current)
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _positional_count(text: str) -> int:
+    return sum(1 for found in _SQL_PLACEHOLDER.finditer(text) if found.group(0) in ("?", "%s"))
+
+
+def _sql_name(text: str) -> str:
+    return text.strip().strip('"`[]').rsplit(".", 1)[-1].strip('"`[]')
 
 
 def _combine(parts: list[tuple[str | None, bool]]) -> tuple[str | None, bool]:
@@ -1407,7 +1592,15 @@ def request_to_stored_url(project: Project) -> Iterator[Hit]:
       `url`, `*_url`, `endpoint`, `callback`, `webhook`, `host`), declared or listed in `Meta.fields`
       of a `ModelSerializer`/`ModelForm`;
     - an ORM field assigned from request data in a handler (`hook.url = payload.url`,
-      `Webhook.objects.create(url=request.POST["url"])`, `setattr(hook, key, value)`).
+      `Webhook.objects.create(url=request.POST["url"])`, `setattr(hook, key, value)`);
+    - a column set from request data by raw SQL: `INSERT INTO t (cols) VALUES (...)` (also
+      `INSERT OR ...`, `REPLACE INTO`) or `UPDATE t SET col = ...`, written as a literal,
+      `text("...")` or a local/module constant, run with `execute`/`executemany`/`fetchrow`/
+      `fetch_one`/`exec_driver_sql`..., with `?`, `%s`, `$1`, `:name` or `%(name)s` placeholders
+      and the parameters as a tuple, list, dict, keywords or separate arguments (asyncpg).
+
+    Rows read back by raw SQL (`cursor.fetchone()`, `conn.fetchrow(...)`, a helper returning one)
+    are followed to `row["col"]`.
 
     Requests made by a helper in another module that takes the URL as a parameter are followed
     (the finding is on the call passing the stored field), also through
@@ -1533,9 +1726,10 @@ def request_to_stored_url(project: Project) -> Iterator[Hit]:
     like one is trusted without reading what it does, and a check written another way (a regular
     expression on the host, an egress proxy, a transport that pins addresses) is not understood;
     suppress with a reason. Validating at write time does not stop DNS rebinding or redirects to
-    internal addresses at fetch time. URLs stored through raw SQL, fetched by methods of a client
-    class (`self.http.post(...)`) or built by a helper function that returns them are not
-    followed.
+    internal addresses at fetch time. Raw SQL writes and reads are matched by column name only
+    (not by table); SQL built at run time (f-strings, concatenation) is not followed, nor are
+    rows read by position (`row[0]`). URLs fetched by methods of a client class
+    (`self.http.post(...)`) or built by a helper function that returns them are not followed.
 
     ## References
     - https://cwe.mitre.org/data/definitions/918.html
