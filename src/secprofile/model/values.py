@@ -264,10 +264,10 @@ class Evaluator:
             if not env.has_default:
                 return FromEnv(env.variable)
             a, b = (env.default, other.value) if env is left else (other.value, env.default)
-            result = _compare(a, op, b)
+            result = compare_constants(a, op, b)
             return Unknown() if result is None else FromEnv(env.variable, result)
         if isinstance(left, Literal) and isinstance(right, Literal):
-            result = _compare(left.value, op, right.value)
+            result = compare_constants(left.value, op, right.value)
             return Unknown() if result is None else Literal(result)
         return Unknown()
 
@@ -290,7 +290,8 @@ def _truthy(value: object) -> object:
     return bool(value)
 
 
-def _compare(a: object, op: ast.cmpop, b: object) -> bool | None:
+def compare_constants(a: object, op: ast.cmpop, b: object) -> bool | None:
+    """``a <op> b`` for ``==``, ``!=``, ``in``, ``not in``, ``is``, ``is not``; None when unknown."""
     try:
         if isinstance(op, ast.Eq):
             return a == b

@@ -9,7 +9,7 @@ from secprofile.model.django_project import View, setting_value
 from secprofile.model.fastapi_app import Route
 from secprofile.model.module import FunctionFacts
 from secprofile.model.project import Project
-from secprofile.model.values import Literal
+from secprofile.model.values import Literal, compare_constants
 from secprofile.rules.base import Confidence, Hit, Severity, rule
 from secprofile.source.location import Location
 from secprofile.source.names import ModuleNames, dotted
@@ -351,23 +351,7 @@ class _Body:
             left, right = self._value(test.left), self._value(test.comparators[0])
             if left is _UNKNOWN or right is _UNKNOWN:
                 return None
-            op = test.ops[0]
-            try:
-                if isinstance(op, ast.Eq):
-                    return left == right
-                if isinstance(op, ast.NotEq):
-                    return left != right
-                if isinstance(op, ast.In):
-                    return left in right  # type: ignore[operator]
-                if isinstance(op, ast.NotIn):
-                    return left not in right  # type: ignore[operator]
-                if isinstance(op, ast.Is):
-                    return left is right
-                if isinstance(op, ast.IsNot):
-                    return left is not right
-            except TypeError:
-                return None
-            return None
+            return compare_constants(left, test.ops[0], right)
         if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "is_valid" \
                 and isinstance(test.func.value, ast.Name) and test.func.value.id in self.post_bound:
             return False  # a form bound to request.POST is unbound (or empty) on a GET
