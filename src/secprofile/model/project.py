@@ -57,6 +57,22 @@ class Project:
             self._module_index = {f.module: f for f in self.python_files()}
         return self._module_index
 
+    def ancestors(self, qualname: str) -> tuple[str, ...]:
+        """``qualname`` and its bases, depth first in declaration order, each once: project classes
+        are followed through their own bases, other names (``django.views.View``) are listed as is."""
+        memo = self.derived("project:ancestors", lambda project: {})
+        found = memo.get(qualname)
+        if found is None:
+            memo[qualname] = (qualname,)  # a class cycle ends here
+            order = [qualname]
+            cls = self.classes.get(qualname)
+            for base in cls.bases if cls is not None else ():
+                for name in self.ancestors(self.names.canonical(base) or base):
+                    if name not in order:
+                        order.append(name)
+            found = memo[qualname] = tuple(order)
+        return found
+
     def tree(self, relpath: str) -> ast.Module | None:
         """The parsed module, read again from disk on first use."""
         if relpath not in self._trees:

@@ -776,15 +776,8 @@ class _Analyzer:
         if not cls:
             return ()
         if cls not in self._mros:
-            order: list[str] = []
-            stack = [cls]
-            while stack and len(order) < 40:
-                current = stack.pop(0)
-                if current in order or current not in self.project.classes:
-                    continue
-                order.append(current)
-                stack[0:0] = [self.project.names.canonical(b) or b for b in self.project.classes[current].bases]
-            self._mros[cls] = tuple(order)
+            classes = self.project.classes
+            self._mros[cls] = tuple(name for name in self.project.ancestors(cls) if name in classes)[:40]
         return self._mros[cls]
 
     def is_model(self, cls: str) -> bool:

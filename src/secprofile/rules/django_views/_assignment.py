@@ -23,16 +23,8 @@ class Exposure:
     location: Location
 
 
-def mro(project: Project, qualname: str, depth: int = 0) -> list[str]:
-    cls = project.classes.get(qualname)
-    if cls is None or depth > 10:
-        return [qualname]
-    found = [qualname]
-    for base in cls.bases:
-        for name in mro(project, project.names.canonical(base) or base, depth + 1):
-            if name not in found:
-                found.append(name)
-    return found
+def mro(project: Project, qualname: str) -> tuple[str, ...]:
+    return project.ancestors(qualname)
 
 
 def subclasses(project: Project, tails: tuple[str, ...], prefixes: tuple[str, ...]):
@@ -44,7 +36,7 @@ def subclasses(project: Project, tails: tuple[str, ...], prefixes: tuple[str, ..
             yield qualname, chain
 
 
-def _meta(project: Project, chain: list[str]):
+def _meta(project: Project, chain: tuple[str, ...]):
     for name in chain:
         meta = project.classes.get(f"{name}.Meta")
         if meta is not None:
@@ -78,7 +70,7 @@ def model_fields(project: Project, model: str) -> tuple[dict[str, dict], set[str
     return fields, owners
 
 
-def exposure(project: Project, qualname: str, chain: list[str], serializer: bool) -> Exposure | None:
+def exposure(project: Project, qualname: str, chain: tuple[str, ...], serializer: bool) -> Exposure | None:
     owner, meta = _meta(project, chain)
     if meta is None:
         return None

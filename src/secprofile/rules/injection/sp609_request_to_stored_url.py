@@ -254,7 +254,6 @@ class _Analysis:
     def __init__(self, project: Project):
         self.project = project
         self.graph = flow_graph(project)
-        self._mros: dict[str, list[str]] = {}
         self._orm: dict[str, bool] = {}
         self._pydantic: dict[str, bool] = {}
         self._indexes: dict[str, dict] = {}
@@ -265,20 +264,8 @@ class _Analysis:
         self._route_models: dict[str, list] | None = None
 
     # -- classes
-    def mro(self, qualname: str) -> list[str]:
-        found = self._mros.get(qualname)
-        if found is not None:
-            return found
-        self._mros[qualname] = [qualname]  # guards against cycles
-        result = [qualname]
-        cls = self.project.classes.get(qualname)
-        if cls is not None:
-            for base in cls.bases:
-                for name in self.mro(self.project.names.canonical(base) or base):
-                    if name not in result:
-                        result.append(name)
-        self._mros[qualname] = result
-        return result
+    def mro(self, qualname: str) -> tuple[str, ...]:
+        return self.project.ancestors(qualname)
 
     def canonical(self, name: str | None) -> str | None:
         return (self.project.names.canonical(name) or name) if name else None
